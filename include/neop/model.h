@@ -1,0 +1,69 @@
+/* NeopModel: a neural operator, PETSc style.
+     Create -> SetShape -> SetFromOptions -> SetUp -> Forward... -> View -> Destroy
+   A family registers a constructor by name (-model fno|mgno|...); the
+   constructor fills m->ops and m->data. Forward maps a batch of input fields
+   x (N, in_channels, *S) to outputs (N, out_channels, *S) on the same grid.
+
+   Hyper-parameters: a family reads its options (PetscOptionsBegin with
+   m->prefix, e.g. "fno_") in ops.setfromoptions and records every value it
+   uses with NeopModelRecordOption(). A checkpoint stores the records; loading
+   replays them through a private options database, so a model is rebuilt from
+   the file alone, whatever the command line says. */
+#pragma once
+#include <petscsys.h>
+#include <petscviewer.h>
+#include <neop/params.h>
+#include <neop/autograd.h>
+
+typedef struct NeopModel_s *NeopModel;
+typedef struct NeopBatch NeopBatch; /* see neop/data.h */
+
+typedef struct {
+  PetscErrorCode (*setfromoptions)(NeopModel m, PetscOptionItems *PetscOptionsObject);
+  PetscErrorCode (*setup)(NeopModel m);   /* declares parameters with NeopParamsAdd */
+  PetscErrorCode (*forward)(NeopModel m, NeopTape *tape, NeopTensor *x, NeopTensor **y);
+  PetscErrorCode (*view)(NeopModel m, PetscViewer viewer);
+  PetscErrorCode (*destroy)(NeopModel m);
+  /* optional: a model's own training loss (physics-informed models); NULL: data loss */
+  PetscErrorCode (*loss)(NeopModel m, NeopTape *tape, const NeopBatch *batch, NeopTensor **loss);
+} NeopModelOps;
+
+#define NEOP_MAX_OPTIONS 64
+
+struct NeopModel_s {
+  MPI_Comm    comm;
+  char        type[32];
+  char        prefix[32];      /* option prefix of the family, "fno_" */
+  int         dim;             /* spatial dimensions of the fields */
+  int         in_channels, out_channels;
+  uint64_t    seed;            /* parameter initialisation (-model_seed) */
+  NeopParams *params;
+  NeopModelOps ops;
+  void       *data;            /* the family's own state */
+  int         noptions;        /* recorded hyper-parameters: "-fno_modes" -> "12" */
+  char        option_name[NEOP_MAX_OPTIONS][64];
+  char        option_value[NEOP_MAX_OPTIONS][256];
+  PetscBool   setup_called;
+};
+
+typedef PetscErrorCode (*NeopModelCreateFn)(NeopModel m);
+
+/* Collective on comm for all below unless said otherwise. */
+PetscErrorCode NeopModelRegister(const char *type, NeopModelCreateFn create); /* not collective */
+PetscErrorCode NeopModelRegisterAll(void);
+PetscErrorCode NeopModelCreate(MPI_Comm comm, NeopModel *m);
+PetscErrorCode NeopModelSetType(NeopModel m, const char *type);
+/* Spatial dims and channel counts of the data the model maps. */
+PetscErrorCode NeopModelSetShape(NeopModel m, int dim, int in_channels, int out_channels);
+/* -model <type>, -model_seed, then the family's options. */
+PetscErrorCode NeopModelSetFromOptions(NeopModel m);
+PetscErrorCode NeopModelSetUp(NeopModel m);
+PetscErrorCode NeopModelForward(NeopModel m, NeopTape *tape, NeopTensor *x, NeopTensor **y);
+PetscErrorCode NeopModelView(NeopModel m, PetscViewer viewer);
+PetscErrorCode NeopModelDestroy(NeopModel *m);
+/* Records an option value as the family used it (not collective). */
+PetscErrorCode NeopModelRecordOption(NeopModel m, const char *name, const char *fmt, ...) PETSC_ATTRIBUTE_FORMAT(3, 4);
+/* Lists the registered family names, comma separated (not collective). */
+PetscErrorCode NeopModelTypeList(char *buf, size_t len);
+/* Number of trainable values (padding of the flat buffer excluded). Not collective. */
+int64_t NeopModelParameterCount(NeopModel m);
