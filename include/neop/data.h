@@ -8,6 +8,7 @@
    on the number of ranks beyond rounding. A rank's share of a batch may be 0. */
 #pragma once
 #include <neop/tensor.h>
+#include <neop/autograd.h>
 
 typedef struct NeopDataset {
   MPI_Comm comm;
@@ -29,3 +30,41 @@ struct NeopBatch {
   int         nglobal;  /* samples in the whole global batch: losses average over it */
   const int  *index;    /* [n] global sample indices */
 };
+
+/* Reads samples [offset, offset + count) of a data file (count < 0: all to the
+   end), every sub-th point in each spatial dim (x[::sub]), each rank its block
+   with collective hyperslab reads. The format is detected: neop schema,
+   PDEBench (1-D "tensor"; 2-D Darcy "nu" + "tensor"), MATLAB v7.3 (HDF5) and
+   v5 (matio) files with keys a_key/u_key (NULL: the format's defaults: neop
+   "a"/"u", MATLAB "coeff"/"sol" or "a"/"u"). Time-dependent neop files give
+   a = first state and u = the whole trajectory flattened into channels.
+   Refuses NaN/Inf, wrong ranks and missing datasets naming file and dataset.
+   Collective. */
+PetscErrorCode NeopDatasetLoad(MPI_Comm comm, const char *path, const char *a_key, const char *u_key, int offset,
+                               int count, int sub, NeopDataset **ds);
+PetscErrorCode NeopDatasetDestroy(NeopDataset **ds);
+
+/* Gaussian normaliser: x -> (x - mean) / (std + eps), fitted on training data
+   over all ranks. POINTWISE keeps one mean/std per (channel, point) like the
+   FNO scripts' UnitGaussianNormalizer; SCALAR one per channel. */
+typedef enum { NEOP_NORM_NONE, NEOP_NORM_POINTWISE, NEOP_NORM_SCALAR } NeopNormKind;
+
+typedef struct NeopNormalizer {
+  NeopNormKind kind;
+  int          channels;
+  int64_t      points;   /* grid points per channel */
+  int64_t      n;        /* values per sample = channels * points */
+  float       *mean;     /* [n] (pointwise) or [channels] (scalar) */
+  float       *std;      /* same length */
+  float        eps;      /* 1e-5 as the FNO scripts */
+} NeopNormalizer;
+
+/* Fits on nlocal samples of n values each, summed over comm. Collective. */
+PetscErrorCode NeopNormalizerFit(MPI_Comm comm, NeopNormKind kind, int channels, int64_t points, int nlocal,
+                                 const float *x, NeopNormalizer *nz);
+/* In place on host arrays of nsamples samples. Not collective. */
+PetscErrorCode NeopNormalizerEncode(const NeopNormalizer *nz, int nsamples, float *x);
+PetscErrorCode NeopNormalizerDecode(const NeopNormalizer *nz, int nsamples, float *x);
+/* x (N, channels, *points) -> x (std + eps) + mean on the tape (gradients flow to x). */
+PetscErrorCode NeopNormalizerDecodeOp(const NeopNormalizer *nz, NeopTape *t, NeopTensor *x, NeopTensor **y);
+PetscErrorCode NeopNormalizerDestroy(NeopNormalizer *nz);
