@@ -2,6 +2,7 @@
    index-by-index loops written here, gradients against finite differences,
    and refusal of shapes that do not broadcast. */
 #include "testing.h"
+#include <omp.h>
 
 typedef struct {
   NeopBinaryKind kind;
@@ -166,5 +167,9 @@ int main(int argc, char **argv)
     ndim[0] = 2; /* (N, C) without spatial dims */
     PetscCall(NeopTestGradCheck("bias add on (N, C)", bias_fn, NULL, 2, ndim, (const int(*)[NEOP_MAX_DIMS])(int[2][NEOP_MAX_DIMS]){{4, 3}, {3}}, d, 1e-2, 1e-2, 1e-3));
   }
+  /* large cases on 2 threads: the multithreaded kernel paths */
+  omp_set_num_threads(2);
+  PetscCall(check_case("2 threads: (4,8,3000) with (1,8,1)", 3, (int[]){4, 8, 3000}, 3, (int[]){1, 8, 1}, 3, (int[]){4, 8, 3000}));
+  PetscCall(check_case("2 threads: (4,8,3000) with (8,3000)", 3, (int[]){4, 8, 3000}, 2, (int[]){8, 3000}, 3, (int[]){4, 8, 3000}));
   return NeopTestFinalize();
 }

@@ -239,7 +239,7 @@ void neop_cpu_reduce(int ndim, const int *shape, const int64_t *sx, float alpha,
 #pragma omp parallel for reduction(+ : acc) if (nkept == 1 && nred > PAR_MIN)
       for (int64_t rr = 0; rr < red.rows; rr++) {
         int64_t ro[2];
-        float   s = 0;
+        double  s = 0;
         walk_row(&red, 2, rr, ro);
         const float *gr = g + ko[0] + ro[0];
         if (ir == 1) {

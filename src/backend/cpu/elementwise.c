@@ -57,7 +57,7 @@ void neop_cpu_bias_grad(int64_t outer, int C, int64_t inner, const float *dy, fl
     double acc = 0;
     for (int64_t o = 0; o < outer; o++) {
       const float *row = dy + (o * C + c) * inner; /* (inner) */
-      float        s   = 0;
+      double       s   = 0;
 #pragma omp simd reduction(+ : s)
       for (int64_t i = 0; i < inner; i++) s += row[i];
       acc += s;
