@@ -188,5 +188,31 @@ int main(int argc, char **argv)
     for (int64_t j = 0; j < 2 * 3 * 9; j++) ref[j] = j % 9 < 5 ? x[j / 9 * 5 + j % 9] : 0.f;
     PetscCall(run_values("pad (2,3,5) by 4", &pad1, 1, nd1, sh1, d, 54, ref));
   }
+  {
+    /* impossible arguments are refused with PETSc errors, not crashes */
+    NeopTape      *t;
+    NeopTensor    *a, *b, *y, *ab[2];
+    PetscErrorCode e[6];
+    PetscCall(NeopTapeCreate(&t));
+    PetscCall(NeopTapeTensor(t, 3, (int[]){2, 3, 4}, &a));
+    PetscCall(NeopTapeTensor(t, 3, (int[]){2, 5, 5}, &b));
+    ab[0] = a;
+    ab[1] = b;
+    PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+    e[0] = NeopOpReshape(t, a, 2, (int[]){5, -1}, &y);
+    e[1] = NeopOpReshape(t, a, 2, (int[]){5, 5}, &y);
+    e[2] = NeopOpPermute(t, a, (int[]){0, 1, 1}, &y);
+    e[3] = NeopOpSlice(t, a, 1, 2, 5, 1, &y);
+    e[4] = NeopOpConcat(t, 2, ab, 1, &y);
+    e[5] = NeopOpCrop(t, a, 1, (int[]){5}, &y);
+    PetscCall(PetscPopErrorHandler());
+    NeopTestCheck(e[0] == PETSC_ERR_ARG_SIZ, "reshape of 24 values to (5, -1) is refused");
+    NeopTestCheck(e[1] == PETSC_ERR_ARG_SIZ, "reshape of 24 values to (5, 5) is refused");
+    NeopTestCheck(e[2] == PETSC_ERR_ARG_WRONG, "permute (0, 1, 1) is refused");
+    NeopTestCheck(e[3] == PETSC_ERR_ARG_OUTOFRANGE, "slice 2:5 of an extent 3 is refused");
+    NeopTestCheck(e[4] == PETSC_ERR_ARG_SIZ, "concat of (2, 3, 4) and (2, 5, 5) along dim 1 is refused");
+    NeopTestCheck(e[5] == PETSC_ERR_ARG_OUTOFRANGE, "crop of 5 from an extent 4 is refused");
+    PetscCall(NeopTapeDestroy(&t));
+  }
   return NeopTestFinalize();
 }

@@ -10,6 +10,7 @@
 
 #define PAR_MIN 65536
 #define MAXOPS  3
+#define CHUNK   8192 /* innermost runs are split in chunks so that threads share even a single row */
 
 typedef struct {
   int     nd;                       /* dims after merging, >= 1 */
@@ -54,6 +55,18 @@ static inline void walk_row(const Walk *w, int nops, int64_t r, int64_t *off)
     r /= w->n[d];
     for (int k = 0; k < nops; k++) off[k] += i * w->s[k][d];
   }
+}
+
+/* number of (row, chunk) tasks */
+static inline int64_t walk_tasks(const Walk *w) { return w->rows * ((w->len + CHUNK - 1) / CHUNK); }
+
+/* offsets of every operand at the start of task 'task'; returns its length */
+static inline int64_t walk_task(const Walk *w, int nops, int64_t task, int64_t *off)
+{
+  int64_t nchunk = (w->len + CHUNK - 1) / CHUNK, c0 = task % nchunk * CHUNK;
+  walk_row(w, nops, task / nchunk, off);
+  for (int k = 0; k < nops; k++) off[k] += c0 * w->s[k][w->nd - 1];
+  return w->len - c0 < CHUNK ? w->len - c0 : CHUNK;
 }
 
 static void contiguous_strides(int ndim, const int *shape, int64_t *s)
@@ -103,18 +116,17 @@ void neop_cpu_binary(NeopBinaryKind kind, int ndim, const int *shape, const int6
   walk_init(&w, ndim, shape, 3, st);
   int64_t ia = w.s[0][w.nd - 1], ib = w.s[1][w.nd - 1];
 #pragma omp parallel for if (w.rows * w.len > PAR_MIN)
-  for (int64_t r = 0; r < w.rows; r++) {
-    int64_t off[3];
-    walk_row(&w, 3, r, off);
+  for (int64_t task = 0; task < walk_tasks(&w); task++) {
+    int64_t off[3], len = walk_task(&w, 3, task, off);
     switch (kind) {
     case NEOP_BINARY_ADD:
-      binary_kind(NEOP_BINARY_ADD, w.len, a + off[0], ia, b + off[1], ib, beta, y + off[2]);
+      binary_kind(NEOP_BINARY_ADD, len, a + off[0], ia, b + off[1], ib, beta, y + off[2]);
       break;
     case NEOP_BINARY_SUB:
-      binary_kind(NEOP_BINARY_SUB, w.len, a + off[0], ia, b + off[1], ib, beta, y + off[2]);
+      binary_kind(NEOP_BINARY_SUB, len, a + off[0], ia, b + off[1], ib, beta, y + off[2]);
       break;
     case NEOP_BINARY_MUL:
-      binary_kind(NEOP_BINARY_MUL, w.len, a + off[0], ia, b + off[1], ib, beta, y + off[2]);
+      binary_kind(NEOP_BINARY_MUL, len, a + off[0], ia, b + off[1], ib, beta, y + off[2]);
       break;
     }
   }
@@ -137,12 +149,11 @@ static void strided_axpby(const Walk *w, float alpha, const float *x, float beta
 {
   int64_t ix = w->s[0][w->nd - 1], iy = w->s[1][w->nd - 1];
 #pragma omp parallel for if (w->rows * w->len > PAR_MIN)
-  for (int64_t r = 0; r < w->rows; r++) {
-    int64_t off[2];
-    walk_row(w, 2, r, off);
-    if (ix == 1 && iy == 1) copy_row(w->len, alpha, x + off[0], 1, beta, y + off[1], 1);
-    else if (ix == 0 && iy == 1) copy_row(w->len, alpha, x + off[0], 0, beta, y + off[1], 1);
-    else copy_row(w->len, alpha, x + off[0], ix, beta, y + off[1], iy);
+  for (int64_t task = 0; task < walk_tasks(w); task++) {
+    int64_t off[2], len = walk_task(w, 2, task, off);
+    if (ix == 1 && iy == 1) copy_row(len, alpha, x + off[0], 1, beta, y + off[1], 1);
+    else if (ix == 0 && iy == 1) copy_row(len, alpha, x + off[0], 0, beta, y + off[1], 1);
+    else copy_row(len, alpha, x + off[0], ix, beta, y + off[1], iy);
   }
 }
 
@@ -237,16 +248,15 @@ void neop_cpu_reduce(int ndim, const int *shape, const int64_t *sx, float alpha,
       double  acc   = 0;
       if (kept.nd) walk_row(&kept, 2, k, ko);
 #pragma omp parallel for reduction(+ : acc) if (nkept == 1 && nred > PAR_MIN)
-      for (int64_t rr = 0; rr < red.rows; rr++) {
-        int64_t ro[2];
+      for (int64_t task = 0; task < walk_tasks(&red); task++) {
+        int64_t ro[2], len = walk_task(&red, 2, task, ro);
         double  s = 0;
-        walk_row(&red, 2, rr, ro);
         const float *gr = g + ko[0] + ro[0];
         if (ir == 1) {
 #pragma omp simd reduction(+ : s)
-          for (int64_t l = 0; l < red.len; l++) s += gr[l];
+          for (int64_t l = 0; l < len; l++) s += gr[l];
         } else {
-          for (int64_t l = 0; l < red.len; l++) s += gr[l * ir];
+          for (int64_t l = 0; l < len; l++) s += gr[l * ir];
         }
         acc += s;
       }
