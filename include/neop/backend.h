@@ -47,6 +47,7 @@ typedef struct NeopBackend {
   void (*axpby)(int64_t n, float alpha, const float *x, float beta, float *y);                  /* y = a x + b y */
   void (*binary)(NeopBinaryKind kind, int ndim, const int *shape, const int64_t *sa, const float *a,
                  const int64_t *sb, const float *b, float beta, float *y);                       /* y contiguous */
+  /* y[i] = alpha x[offx(i)] + beta y[i], y contiguous: the adjoint of reduce */
   void (*expand)(int ndim, const int *shape, const int64_t *sx, float alpha, const float *x, float beta, float *y);
   void (*reduce)(int ndim, const int *shape, const int64_t *sx, float alpha, const float *g, float *x); /* x[off] += a g */
   void (*copy_strided)(int ndim, const int *shape, const int64_t *sx, const float *x, const int64_t *sy, float beta,
