@@ -22,13 +22,13 @@ PetscErrorCode NeopLoss(NeopTape *t, NeopLossKind kind, PetscBool mean, NeopTens
   PetscFunctionBegin;
   switch (kind) {
   case NEOP_LOSS_REL_L2:
-    PetscCall(NeopOpLossRelLp(t, pred, target, 2.0, mean ? NEOP_REDUCE_MEAN : NEOP_REDUCE_SUM, nglobal, loss));
+    PetscCall(NeopOpLossRelLp(t, pred, target, 2.0, mean ? NEOP_REDUCTION_MEAN : NEOP_REDUCTION_SUM, nglobal, loss));
     break;
   case NEOP_LOSS_H1:
-    PetscCall(NeopOpLossH1(t, pred, target, mean ? NEOP_REDUCE_MEAN : NEOP_REDUCE_SUM, nglobal, loss));
+    PetscCall(NeopOpLossH1(t, pred, target, mean ? NEOP_REDUCTION_MEAN : NEOP_REDUCTION_SUM, nglobal, loss));
     break;
   case NEOP_LOSS_MSE:
-    PetscCall(NeopOpLossMSE(t, pred, target, nglobal, loss));
+    PetscCall(NeopOpLossMSE(t, pred, target, mean ? NEOP_REDUCTION_MEAN : NEOP_REDUCTION_SUM, nglobal, loss));
     break;
   }
   PetscFunctionReturn(PETSC_SUCCESS);
