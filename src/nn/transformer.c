@@ -159,14 +159,14 @@ PetscErrorCode NeopTransformerForward(NeopTransformer tr, NeopTape *t, NeopTenso
 PetscErrorCode NeopTransformerView(NeopTransformer tr, PetscViewer viewer)
 {
   const NeopTransformerConfig *c = &tr->cfg;
+  char                         sl[32] = "";
 
   PetscFunctionBegin;
   if (!viewer) PetscCall(PetscViewerASCIIGetStdout(tr->comm, &viewer));
-  PetscCall(PetscViewerASCIIPrintf(viewer, "transformer: %d pre-norm blocks, width %d, %d heads, %s attention", c->layers, c->width,
-                                   c->heads, NeopAttentionTypes[c->attention]));
-  if (c->attention == NEOP_ATTN_PHYSICS) PetscCall(PetscViewerASCIIPrintf(viewer, " (%d slices)", c->slices));
-  PetscCall(PetscViewerASCIIPrintf(viewer, ", %s feed-forward x%g%s\n", NeopFFNTypes[c->ffn], (double)c->mlp_ratio,
-                                   c->final_norm ? ", final layer norm" : ""));
+  if (c->attention == NEOP_ATTN_PHYSICS) PetscCall(PetscSNPrintf(sl, sizeof(sl), " (%d slices)", c->slices));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "transformer: %d pre-norm blocks, width %d, %d heads, %s attention%s, %s feed-forward x%g%s\n",
+                                   c->layers, c->width, c->heads, NeopAttentionTypes[c->attention], sl, NeopFFNTypes[c->ffn],
+                                   (double)c->mlp_ratio, c->final_norm ? ", final layer norm" : ""));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
