@@ -8,13 +8,13 @@ static PetscLogEvent ev_tok;
 static PetscErrorCode to_tokens_backward(NeopTape *t, NeopTapeNode *n)
 {
   NeopTensor *x = n->in[0];
-  int         P = (int)NeopTensorStride(x, 2);
+  int         P = (int)NeopTensorStride(x, 2), Cp = n->out->shape[2] - x->shape[1];
   float      *dx;
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(ev_tok, 0, 0, 0, 0));
   PetscCall(NeopTapeGrad(t, x, &dx));
-  NeopBackendGet()->attention->to_fields(x->shape[0], x->shape[1], P, n->out->shape[2], 1, n->out->grad, dx);
+  NeopBackendGet()->attention->to_fields(x->shape[0], x->shape[1], P, n->out->shape[2], 1, n->out->grad + Cp, dx);
   PetscCall(PetscLogEventEnd(ev_tok, 0, 0, 0, 0));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -35,7 +35,7 @@ PetscErrorCode NeopOpFieldToTokens(NeopTape *t, NeopTensor *x, NeopTensor *pos, 
              NeopTensorShapeString(x, bx, sizeof(bx)));
   shape[0] = x->shape[0];
   shape[1] = P;
-  shape[2] = x->shape[1] + Cp;
+  shape[2] = Cp + x->shape[1];
   PetscCall(PetscLogEventBegin(ev_tok, 0, 0, 0, 0));
   PetscCall(NeopTapeTensor(t, 3, shape, y));
   NeopBackendGet()->attention->to_tokens(x->shape[0], x->shape[1], P, Cp, 0, x->data, pos ? pos->data : NULL, (*y)->data);

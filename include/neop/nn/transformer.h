@@ -64,8 +64,8 @@ typedef struct NeopAttentionKernels {
   /* gated unit: h (rows, 2F) -> y (rows, F) = act(h[:, :F]) * h[:, F:] */
   void (*glu_forward)(NeopUnaryKind act, int64_t rows, int F, const float *h, float *y);
   void (*glu_backward)(NeopUnaryKind act, int64_t rows, int F, const float *h, const float *dy, float *dh);
-  /* fields -> tokens: x (N, C, P) -> y (N, P, C + Cp) with pos (P, Cp) appended (Cp = 0: pos unused);
-     add = 1: y[..., :C] += x transposed instead (backward of to_fields) */
+  /* fields -> tokens: x (N, C, P) -> y (N, P, Cp + C) = [pos (P, Cp), x transposed] (Cp = 0: pos unused);
+     add = 1: y[..., Cp:] += x transposed instead (backward of to_fields) */
   void (*to_tokens)(int N, int C, int P, int Cp, int add, const float *x, const float *pos, float *y);
   /* tokens -> fields: y (N, P, ldy), its first C features -> x (N, C, P); add = 1 accumulates */
   void (*to_fields)(int N, int C, int P, int ldy, int add, const float *y, float *x);
@@ -91,8 +91,8 @@ PetscErrorCode NeopOpPhysicsAttention(NeopTape *t, NeopTensor *x, NeopTensor *f,
                                       NeopTensor *temp, NeopTensor *Wqkv, int heads, NeopTensor **y);
 /* Gated linear unit: h (..., 2F) -> (..., F) = act(first half) * second half. */
 PetscErrorCode NeopOpGLU(NeopTape *t, NeopUnaryKind act, NeopTensor *h, NeopTensor **y);
-/* Fields (N, C, *S) -> tokens (N, prod S, C + Cp), with constant features pos
-   (prod S, Cp) (NULL: none) appended to every sample. */
+/* Fields (N, C, *S) -> tokens (N, prod S, Cp + C): constant features pos
+   (prod S, Cp) (NULL: none) first, as Transolver's cat((pos, fx), -1), then the channels. */
 PetscErrorCode NeopOpFieldToTokens(NeopTape *t, NeopTensor *x, NeopTensor *pos, NeopTensor **y);
 /* Tokens (N, prod S, C) -> fields (N, C, *S), S taken from 'like' (N', C', *S). */
 PetscErrorCode NeopOpTokensToField(NeopTape *t, NeopTensor *y, const NeopTensor *like, NeopTensor **x);

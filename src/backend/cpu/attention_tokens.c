@@ -1,4 +1,4 @@
-/* Fields (N, C, P) <-> tokens (N, P, C [+ Cp]): a transpose per sample. */
+/* Fields (N, C, P) <-> tokens (N, P, [Cp +] C): a transpose per sample. */
 #include "backend/cpu/attention.h"
 
 void neop_cpu_to_tokens(int N, int C, int P, int Cp, int add, const float *x, const float *pos, float *y)
@@ -9,10 +9,10 @@ void neop_cpu_to_tokens(int N, int C, int P, int Cp, int add, const float *x, co
     for (int p = 0; p < P; p++) {
       float *yr = y + ((int64_t)n * P + p) * W;
       if (add) {
-        for (int c = 0; c < C; c++) yr[c] += x[((int64_t)n * C + c) * P + p];
+        for (int c = 0; c < C; c++) yr[Cp + c] += x[((int64_t)n * C + c) * P + p];
       } else {
-        for (int c = 0; c < C; c++) yr[c] = x[((int64_t)n * C + c) * P + p];
-        for (int c = 0; c < Cp; c++) yr[C + c] = pos[(int64_t)p * Cp + c];
+        for (int c = 0; c < Cp; c++) yr[c] = pos[(int64_t)p * Cp + c];
+        for (int c = 0; c < C; c++) yr[Cp + c] = x[((int64_t)n * C + c) * P + p];
       }
     }
 }
