@@ -14,6 +14,32 @@ static inline void att_gemm(int transA, int transB, int M, int N, int K, float a
               lda, B, ldb, beta, C, ldc);
 }
 
+/* exp(x) for softmax arguments, in a form the compiler vectorises (libm's
+   expf is a call per element): 2^t with t = x log2(e) split into a rounded
+   integer n (built into the exponent bits) and f in [-1/2, 1/2], 2^f by its
+   degree-6 Taylor polynomial (relative error ~1e-7). x < -87 gives ~1e-38, not 0. */
+static inline float att_exp(float x)
+{
+  x       = x < -87.f ? -87.f : (x > 88.f ? 88.f : x);
+  float t = x * 1.44269504088896341f;
+  float n = (t + 12582912.f) - 12582912.f; /* round to nearest: 1.5 * 2^23 */
+  float f = t - n;
+  float p = 1.52527338e-5f;
+  p       = p * f + 1.54035304e-4f;
+  p       = p * f + 1.33335581e-3f;
+  p       = p * f + 9.61812911e-3f;
+  p       = p * f + 5.55041087e-2f;
+  p       = p * f + 2.40226507e-1f;
+  p       = p * f + 6.93147181e-1f;
+  p       = p * f + 1.f;
+  union {
+    int32_t i;
+    float   f;
+  } s;
+  s.i = ((int32_t)n + 127) << 23;
+  return p * s.f;
+}
+
 /* OpenBLAS threads off while OpenMP threads share the work, then restored. */
 static inline int att_blas_serial_begin(void)
 {

@@ -20,8 +20,9 @@ static void softmax_rows(int64_t rows, int n, float *a)
   for (int64_t r = 0; r < rows; r++) {
     float *x = a + r * n, mx = -INFINITY, s = 0;
     for (int c = 0; c < n; c++) mx = x[c] > mx ? x[c] : mx;
+#pragma omp simd reduction(+ : s)
     for (int c = 0; c < n; c++) {
-      x[c] = expf(x[c] - mx);
+      x[c] = att_exp(x[c] - mx);
       s += x[c];
     }
     float inv = 1.f / s;

@@ -45,9 +45,10 @@ void neop_cpu_softmax_forward(int B, int H, int Nq, int Nk, int dh, float scale,
         for (int r = 0; r < br; r++) {
           float *s = S + r * BC, mx = m[r], sum = 0;
           for (int c = 0; c < bc; c++) mx = s[c] > mx ? s[c] : mx;
-          float corr = expf(m[r] - mx);
+          float corr = att_exp(m[r] - mx);
+#pragma omp simd reduction(+ : sum)
           for (int c = 0; c < bc; c++) {
-            s[c] = expf(s[c] - mx);
+            s[c] = att_exp(s[c] - mx);
             sum += s[c];
           }
           l[r] = l[r] * corr + sum;
@@ -76,9 +77,11 @@ static void tile_dS(int br, int bc, int dh, int ld, float scale, const float *qi
 {
   att_gemm(0, 1, br, bc, dh, scale, qi, ld, kj, ld, 0.f, P, BC);
   for (int r = 0; r < br; r++)
-    for (int c = 0; c < bc; c++) P[r * BC + c] = expf(P[r * BC + c] - lsei[r]);
+#pragma omp simd
+    for (int c = 0; c < bc; c++) P[r * BC + c] = att_exp(P[r * BC + c] - lsei[r]);
   att_gemm(0, 1, br, bc, dh, 1.f, doi, ld, vj, ld, 0.f, dS, BC);
   for (int r = 0; r < br; r++)
+#pragma omp simd
     for (int c = 0; c < bc; c++) dS[r * BC + c] = P[r * BC + c] * (dS[r * BC + c] - Di[r]);
 }
 
