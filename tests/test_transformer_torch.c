@@ -176,6 +176,29 @@ int main(int argc, char **argv)
     PetscCall(NeopModelSetFromOptions(m));
     PetscCall(NeopModelSetUp(m));
     PetscCall(run_case("transolver", m->params, 4, xs, model_fn, m));
+    {
+      PetscBool found = PETSC_FALSE;
+      for (int i = 0; i < m->noptions; i++)
+        if (!strcmp(m->option_name[i], "-transolver_slices") && !strcmp(m->option_value[i], "4")) found = PETSC_TRUE;
+      NeopTestCheck(found && m->noptions >= 15, "transolver records its %d options (-transolver_slices 4 among them)", m->noptions);
+    }
+    PetscCall(NeopModelDestroy(&m));
+  }
+  {
+    /* the Darcy defaults have as many parameters as the PyTorch module of the same structure */
+    NeopModel   m;
+    const char *opts[5] = {"-transolver_layers", "-transolver_heads", "-transolver_width", "-transolver_slices", "-transolver_ref"};
+    float      *v;
+    int64_t     n;
+    for (int i = 0; i < 5; i++) PetscCall(PetscOptionsClearValue(NULL, opts[i]));
+    PetscCall(NeopModelCreate(PETSC_COMM_WORLD, &m));
+    PetscCall(NeopModelSetShape(m, 2, 1, 1));
+    PetscCall(NeopModelSetFromOptions(m));
+    PetscCall(NeopModelSetUp(m));
+    PetscCall(NeopTestReadFixture(FIX, "transolver_darcy_nparams", &v, &n));
+    NeopTestCheck(NeopModelParameterCount(m) == (int64_t)v[0], "Transolver Darcy defaults: %lld parameters, PyTorch %lld",
+                  (long long)NeopModelParameterCount(m), (long long)v[0]);
+    PetscCall(PetscFree(v));
     PetscCall(NeopModelDestroy(&m));
   }
   return NeopTestFinalize();

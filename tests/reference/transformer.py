@@ -229,6 +229,9 @@ def main():
         case(f, "block", b, torch.randn(2, 12, W), b.named("block"))
         t = Transolver(1, 1, (8, 8), 4, layers=2, width=16, heads=2, slices=4, mlp_ratio=1)
         case(f, "transolver", t, torch.randn(2, 1, 8, 8), t.named())
+        # the Darcy defaults (8 layers, 8 heads, width 128, 64 slices, mlp ratio 1, 8 x 8 unified positions): size only
+        d = Transolver(1, 1, (85, 85), 8, layers=8, width=128, heads=8, slices=64, mlp_ratio=1)
+        f["transolver_darcy_nparams"] = np.array([sum(p.numel() for p in d.parameters())], dtype=np.float64)
     print("wrote", out, os.path.getsize(out), "bytes")
 
 
