@@ -75,7 +75,7 @@ static PetscErrorCode bench_ns(double T)
     PetscCall(PetscTime(&t1));
     PetscCall(NeopNavierStokesDestroy(&ns));
     PetscCall(PetscPrintf(PETSC_COMM_SELF,
-                          "navier-stokes n %d nu 1e-3 t %g: %-5s dt %g  %.3f ms/step  max|w - w_ref|/max|w_ref| %.2e (ref heun dt %g)\n", n, T,
+                          "navier-stokes n %d nu 1e-3 t %.2f: %-5s dt %g  %.3f ms/step  max|w - w_ref|/max|w_ref| %.2e (ref heun dt %g)\n", n, T,
                           NeopNSSchemes[s], dt, 1e3 * (t1 - t0) / steps, rel_diff((size_t)n * n, w, ref), dtref));
   }
   PetscCall(NeopGRFPeriodicDestroy(&grf));
