@@ -46,6 +46,8 @@ PetscErrorCode NeopBurgersCreate(int n, double nu, double dtmax, double interval
   PetscCheck(n >= 4 && n % 2 == 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Burgers: grid %d must be even and >= 4", n);
   PetscCheck(nu > 0 && dtmax > 0 && interval > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
              "Burgers: nu %g, dt %g and output interval %g must be positive", nu, dtmax, interval);
+  PetscCheck(interval / dtmax < 1e9, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Burgers: dt %g gives over 1e9 steps in the output interval %g",
+             dtmax, interval);
   PetscCall(PetscNew(&b));
   b->n     = n;
   b->nh    = n / 2 + 1;
