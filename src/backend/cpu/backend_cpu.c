@@ -1,4 +1,5 @@
 #include "backend/cpu/cpu.h"
+#include <neop/nn/transformer.h>
 
 const NeopBackend NeopBackendCPU = {
   .name           = "cpu",
@@ -25,6 +26,7 @@ const NeopBackend NeopBackendCPU = {
   .sq_err_backward = neop_cpu_sq_err_backward,
   .unary_forward  = neop_cpu_unary_forward,
   .unary_backward = neop_cpu_unary_backward,
+  .attention      = &NeopAttentionKernelsCPU,
 };
 
 const NeopBackend *NeopBackendGet(void) { return &NeopBackendCPU; }

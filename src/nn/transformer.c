@@ -1,0 +1,180 @@
+/* NeopTransformer: L pre-norm blocks and an optional final layer norm, a
+   component that models embed under their own option prefix and parameter
+   name prefix. */
+#include <neop/nn/transformer.h>
+
+#define NEOP_LN_EPS 1e-5
+
+struct NeopTransformer_s {
+  MPI_Comm              comm;
+  char                  prefix[64];
+  NeopTransformerConfig cfg;
+  NeopTransformerBlock *blocks; /* [cfg.layers] */
+  NeopLayerNorm         final;
+  PetscBool             setup;
+};
+
+PetscErrorCode NeopTransformerCreate(MPI_Comm comm, NeopTransformer *tr)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscNew(tr));
+  (*tr)->comm = comm;
+  (*tr)->cfg  = (NeopTransformerConfig){.layers     = 4,
+                                        .width      = 64,
+                                        .heads      = 4,
+                                        .slices     = 32,
+                                        .mlp_ratio  = 4,
+                                        .attention  = NEOP_ATTN_SOFTMAX,
+                                        .ffn        = NEOP_FFN_GELU,
+                                        .final_norm = PETSC_TRUE,
+                                        .init_std   = 0};
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode NeopTransformerSetOptionsPrefix(NeopTransformer tr, const char *prefix)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscStrncpy(tr->prefix, prefix ? prefix : "", sizeof(tr->prefix)));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode NeopTransformerSetDefaults(NeopTransformer tr, const NeopTransformerConfig *cfg)
+{
+  PetscFunctionBegin;
+  PetscCheck(!tr->setup, tr->comm, PETSC_ERR_ARG_WRONGSTATE, "NeopTransformerSetDefaults after SetUp");
+  tr->cfg = *cfg;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode NeopTransformerGetConfig(NeopTransformer tr, NeopTransformerConfig *cfg)
+{
+  PetscFunctionBegin;
+  *cfg = tr->cfg;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode NeopTransformerSetFromOptions(NeopTransformer tr)
+{
+  NeopTransformerConfig *c = &tr->cfg;
+  PetscInt               layers = c->layers, width = c->width, heads = c->heads, slices = c->slices;
+  PetscEnum              att = (PetscEnum)c->attention, ffn = (PetscEnum)c->ffn;
+  const char            *p = tr->prefix;
+
+  PetscFunctionBegin;
+  PetscOptionsBegin(tr->comm, tr->prefix, "Transformer backbone", NULL);
+  PetscCall(PetscOptionsInt("-layers", "number of blocks", NULL, layers, &layers, NULL));
+  PetscCall(PetscOptionsInt("-width", "features per token", NULL, width, &width, NULL));
+  PetscCall(PetscOptionsInt("-heads", "attention heads", NULL, heads, &heads, NULL));
+  PetscCall(PetscOptionsEnum("-attention", "attention kind", NULL, NeopAttentionTypes, att, &att, NULL));
+  PetscCall(PetscOptionsInt("-slices", "physics attention: slices M per head", NULL, slices, &slices, NULL));
+  PetscCall(PetscOptionsReal("-mlp_ratio", "feed-forward hidden width / width", NULL, c->mlp_ratio, &c->mlp_ratio, NULL));
+  PetscCall(PetscOptionsEnum("-ffn", "feed-forward kind", NULL, NeopFFNTypes, ffn, &ffn, NULL));
+  PetscCall(PetscOptionsBool("-final_norm", "layer norm after the last block", NULL, c->final_norm, &c->final_norm, NULL));
+  PetscCall(PetscOptionsReal("-init_std", "weights N(0, std^2), biases 0; 0: PyTorch's Linear default", NULL, c->init_std,
+                             &c->init_std, NULL));
+  PetscOptionsEnd();
+  PetscCheck(layers >= 1, tr->comm, PETSC_ERR_ARG_OUTOFRANGE, "-%slayers %d: need >= 1", p, (int)layers);
+  PetscCheck(width >= 1 && heads >= 1 && width % heads == 0, tr->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-%swidth %d must be a positive multiple of -%sheads %d", p, (int)width, p, (int)heads);
+  PetscCheck(slices >= 1, tr->comm, PETSC_ERR_ARG_OUTOFRANGE, "-%sslices %d: need >= 1", p, (int)slices);
+  PetscCheck(c->mlp_ratio > 0 && c->mlp_ratio * width >= 1, tr->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-%smlp_ratio %g gives no hidden feature at width %d", p, (double)c->mlp_ratio, (int)width);
+  PetscCheck(c->init_std >= 0, tr->comm, PETSC_ERR_ARG_OUTOFRANGE, "-%sinit_std %g: must be >= 0", p, (double)c->init_std);
+  c->layers    = (int)layers;
+  c->width     = (int)width;
+  c->heads     = (int)heads;
+  c->slices    = (int)slices;
+  c->attention = (NeopAttentionType)att;
+  c->ffn       = (NeopFFNType)ffn;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode NeopTransformerRecordOptions(NeopTransformer tr, NeopModel m)
+{
+  const NeopTransformerConfig *c = &tr->cfg;
+  char                         n[64];
+
+#define RECORD(opt, fmt, val) \
+  do { \
+    PetscCall(PetscSNPrintf(n, sizeof(n), "-%s" opt, tr->prefix)); \
+    PetscCall(NeopModelRecordOption(m, n, fmt, val)); \
+  } while (0)
+  PetscFunctionBegin;
+  RECORD("layers", "%d", c->layers);
+  RECORD("width", "%d", c->width);
+  RECORD("heads", "%d", c->heads);
+  RECORD("attention", "%s", NeopAttentionTypes[c->attention]);
+  RECORD("slices", "%d", c->slices);
+  RECORD("mlp_ratio", "%.17g", (double)c->mlp_ratio);
+  RECORD("ffn", "%s", NeopFFNTypes[c->ffn]);
+  RECORD("final_norm", "%s", c->final_norm ? "true" : "false");
+  RECORD("init_std", "%.17g", (double)c->init_std);
+#undef RECORD
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode NeopTransformerSetUp(NeopTransformer tr, NeopParams *p, const char *name_prefix)
+{
+  const NeopTransformerConfig *c      = &tr->cfg;
+  NeopTransformerInit          init   = {c->init_std};
+  int                          hidden = (int)(c->mlp_ratio * c->width + 0.5);
+  char                         buf[64];
+
+  PetscFunctionBegin;
+  PetscCheck(!tr->setup, tr->comm, PETSC_ERR_ARG_WRONGSTATE, "NeopTransformerSetUp called twice");
+  PetscCall(PetscCalloc1(c->layers, &tr->blocks));
+  for (int l = 0; l < c->layers; l++) {
+    NeopTransformerBlock *b = &tr->blocks[l];
+    PetscCall(PetscSNPrintf(buf, sizeof(buf), "%sblocks.%d.ln1", name_prefix, l));
+    PetscCall(NeopLayerNormSetUp(&b->ln1, p, buf, 1, c->width, NEOP_LN_EPS));
+    PetscCall(PetscSNPrintf(buf, sizeof(buf), "%sblocks.%d.attn", name_prefix, l));
+    PetscCall(NeopAttentionLayerSetUp(&b->attn, p, buf, c->attention, c->width, c->heads, c->slices, init));
+    PetscCall(PetscSNPrintf(buf, sizeof(buf), "%sblocks.%d.ln2", name_prefix, l));
+    PetscCall(NeopLayerNormSetUp(&b->ln2, p, buf, 1, c->width, NEOP_LN_EPS));
+    PetscCall(PetscSNPrintf(buf, sizeof(buf), "%sblocks.%d.ffn", name_prefix, l));
+    PetscCall(NeopFeedForwardSetUp(&b->ffn, p, buf, c->ffn, c->width, hidden, init));
+  }
+  if (c->final_norm) {
+    PetscCall(PetscSNPrintf(buf, sizeof(buf), "%sfinal_norm", name_prefix));
+    PetscCall(NeopLayerNormSetUp(&tr->final, p, buf, 1, c->width, NEOP_LN_EPS));
+  }
+  tr->setup = PETSC_TRUE;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode NeopTransformerForward(NeopTransformer tr, NeopTape *t, NeopTensor *x, NeopTensor **y)
+{
+  char buf[96];
+
+  PetscFunctionBegin;
+  PetscCheck(tr->setup, tr->comm, PETSC_ERR_ARG_WRONGSTATE, "NeopTransformerForward before SetUp");
+  PetscCheck(x->ndim == 3 && x->shape[2] == tr->cfg.width, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ,
+             "transformer: input %s is not (N, tokens, %d)", NeopTensorShapeString(x, buf, sizeof(buf)), tr->cfg.width);
+  for (int l = 0; l < tr->cfg.layers; l++) PetscCall(NeopTransformerBlockForward(&tr->blocks[l], t, x, &x));
+  if (tr->cfg.final_norm) PetscCall(NeopLayerNormForward(&tr->final, t, x, &x));
+  *y = x;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode NeopTransformerView(NeopTransformer tr, PetscViewer viewer)
+{
+  const NeopTransformerConfig *c = &tr->cfg;
+  char                         sl[32] = "";
+
+  PetscFunctionBegin;
+  if (!viewer) PetscCall(PetscViewerASCIIGetStdout(tr->comm, &viewer));
+  if (c->attention == NEOP_ATTN_PHYSICS) PetscCall(PetscSNPrintf(sl, sizeof(sl), " (%d slices)", c->slices));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "transformer: %d pre-norm blocks, width %d, %d heads, %s attention%s, %s feed-forward x%g%s\n",
+                                   c->layers, c->width, c->heads, NeopAttentionTypes[c->attention], sl, NeopFFNTypes[c->ffn],
+                                   (double)c->mlp_ratio, c->final_norm ? ", final layer norm" : ""));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode NeopTransformerDestroy(NeopTransformer *tr)
+{
+  PetscFunctionBegin;
+  if (!*tr) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(PetscFree((*tr)->blocks));
+  PetscCall(PetscFree(*tr));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
