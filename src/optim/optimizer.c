@@ -156,30 +156,30 @@ PetscErrorCode NeopOptimizerSetFromOptions(NeopOptimizer opt)
   /* the values in use, for checkpoints and View */
   opt->noptions = 0;
   PetscCall(record(opt, "-optim", "%s", NeopOptimMethods[method]));
-  PetscCall(record(opt, "-lr", "%.17g", (double)lr));
-  PetscCall(record(opt, "-weight_decay", "%.17g", (double)wd));
+  PetscCall(record(opt, "-lr", "%.15g", (double)lr));
+  PetscCall(record(opt, "-weight_decay", "%.15g", (double)wd));
   if (method == NEOP_OPTIM_SGD) {
-    PetscCall(record(opt, "-momentum", "%.17g", (double)mom));
+    PetscCall(record(opt, "-momentum", "%.15g", (double)mom));
     PetscCall(record(opt, "-nesterov", "%s", nesterov ? "true" : "false"));
   } else {
-    PetscCall(record(opt, "-beta1", "%.17g", (double)b1));
-    PetscCall(record(opt, "-beta2", "%.17g", (double)b2));
-    PetscCall(record(opt, "-eps", "%.17g", (double)eps));
+    PetscCall(record(opt, "-beta1", "%.15g", (double)b1));
+    PetscCall(record(opt, "-beta2", "%.15g", (double)b2));
+    PetscCall(record(opt, "-eps", "%.15g", (double)eps));
   }
-  PetscCall(record(opt, "-clip_norm", "%.17g", (double)clip));
+  PetscCall(record(opt, "-clip_norm", "%.15g", (double)clip));
   PetscCall(record(opt, "-lr_schedule", "%s", NeopScheduleKinds[sched]));
   if (sched == NEOP_SCHED_STEP) {
     PetscCall(record(opt, "-lr_step_size", "%d", (int)step_size));
-    PetscCall(record(opt, "-lr_gamma", "%.17g", (double)gamma));
+    PetscCall(record(opt, "-lr_gamma", "%.15g", (double)gamma));
   } else if (sched == NEOP_SCHED_COSINE) {
-    PetscCall(record(opt, "-lr_min", "%.17g", (double)lr_min));
+    PetscCall(record(opt, "-lr_min", "%.15g", (double)lr_min));
   } else if (sched == NEOP_SCHED_ONECYCLE) {
-    PetscCall(record(opt, "-onecycle_pct_start", "%.17g", (double)pct));
-    PetscCall(record(opt, "-onecycle_div_factor", "%.17g", (double)div));
-    PetscCall(record(opt, "-onecycle_final_div_factor", "%.17g", (double)fdiv));
+    PetscCall(record(opt, "-onecycle_pct_start", "%.15g", (double)pct));
+    PetscCall(record(opt, "-onecycle_div_factor", "%.15g", (double)div));
+    PetscCall(record(opt, "-onecycle_final_div_factor", "%.15g", (double)fdiv));
     PetscCall(record(opt, "-onecycle_cycle_momentum", "%s", cyc ? "true" : "false"));
-    PetscCall(record(opt, "-onecycle_base_momentum", "%.17g", (double)bm));
-    PetscCall(record(opt, "-onecycle_max_momentum", "%.17g", (double)mm));
+    PetscCall(record(opt, "-onecycle_base_momentum", "%.15g", (double)bm));
+    PetscCall(record(opt, "-onecycle_max_momentum", "%.15g", (double)mm));
   }
   PetscCall(alloc_moments(opt));
   PetscFunctionReturn(PETSC_SUCCESS);
