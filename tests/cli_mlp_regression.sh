@@ -9,7 +9,9 @@
 set -u
 EX=$(dirname "$1")/examples/mlp_regression
 SRC=$2
+# ctest passes the CMake list "mpiexec;--oversubscribe": make it a command line
 MPIEXEC=${3:-mpiexec}
+MPIEXEC=${MPIEXEC//;/ }
 OPTS="-options_file $SRC/examples/mlp_regression/mlp_regression.opts"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
