@@ -71,7 +71,8 @@ static PetscErrorCode sync_error(MPI_Comm comm, PetscErrorCode ierr0)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-#define RANK0(ck, call) \
+/* Runs 'call' on rank 0; ierr gets its error on every rank (raised, not yet returned). */
+#define RANK0_STATUS(ck, call, ierr) \
   do { \
     PetscErrorCode ierr0_ = PETSC_SUCCESS; \
     if (!(ck)->rank) { \
@@ -80,7 +81,14 @@ static PetscErrorCode sync_error(MPI_Comm comm, PetscErrorCode ierr0)
       ierr0_ = (call); \
       quiet_end(&q_); \
     } \
-    PetscCall(sync_error((ck)->comm, ierr0_)); \
+    (ierr) = sync_error((ck)->comm, ierr0_); \
+  } while (0)
+
+#define RANK0(ck, call) \
+  do { \
+    PetscErrorCode ierr_r0_; \
+    RANK0_STATUS(ck, call, ierr_r0_); \
+    PetscCall(ierr_r0_); \
   } while (0)
 
 static PetscErrorCode bcast(MPI_Comm comm, void *buf, size_t bytes)
@@ -356,7 +364,7 @@ static PetscErrorCode open_rank0(NeopCheckpoint ck)
 PetscErrorCode NeopCheckpointOpen(MPI_Comm comm, const char *path, NeopCheckpoint *ck)
 {
   NeopCheckpoint c;
-  PetscErrorCode ierr = PETSC_SUCCESS;
+  PetscErrorCode ierr;
 
   PetscFunctionBegin;
   if (!ev_io) PetscCall(NeopLogEvent("NeopCheckpointIO", &ev_io));
@@ -367,15 +375,11 @@ PetscErrorCode NeopCheckpointOpen(MPI_Comm comm, const char *path, NeopCheckpoin
   PetscCallMPI(MPI_Comm_rank(comm, &c->rank));
   PetscCall(PetscStrncpy(c->path, path, sizeof(c->path)));
   PetscCall(PetscLogEventBegin(ev_io, 0, 0, 0, 0));
-  if (!c->rank) {
-    Quiet q;
-    quiet_begin(&q);
-    ierr = open_rank0(c);
-    if (ierr && c->file >= 0) H5Fclose(c->file);
-    quiet_end(&q);
+  RANK0_STATUS(c, open_rank0(c), ierr);
+  if (ierr) {
+    if (c->file >= 0) H5Fclose(c->file);
+    PetscCall(PetscFree(c));
   }
-  ierr = sync_error(comm, ierr);
-  if (ierr) PetscCall(PetscFree(c));
   PetscCall(ierr);
   PetscCall(PetscLogEventEnd(ev_io, 0, 0, 0, 0));
   *ck = c;
@@ -511,9 +515,10 @@ static PetscErrorCode build_model(MPI_Comm comm, const ModelRecord *r, NeopModel
 
 PetscErrorCode NeopCheckpointReadModel(NeopCheckpoint ck, NeopModel *m)
 {
-  ModelRecord *r;
-  NeopModel    model;
-  float       *host; /* [total] the flat parameter buffer */
+  ModelRecord   *r;
+  NeopModel      model;
+  float         *host; /* [total] the flat parameter buffer */
+  PetscErrorCode ierr;
 
   PetscFunctionBegin;
   PetscCall(check_writing(ck, PETSC_FALSE));
@@ -524,7 +529,12 @@ PetscErrorCode NeopCheckpointReadModel(NeopCheckpoint ck, NeopModel *m)
   PetscCall(build_model(ck->comm, r, &model));
   PetscCall(PetscFree(r));
   PetscCall(PetscCalloc1(model->params->total + 1, &host));
-  RANK0(ck, read_params_rank0(ck, model, host));
+  RANK0_STATUS(ck, read_params_rank0(ck, model, host), ierr);
+  if (ierr) {
+    PetscCall(PetscFree(host));
+    PetscCall(NeopModelDestroy(&model));
+  }
+  PetscCall(ierr);
   PetscCall(bcast(ck->comm, host, (size_t)model->params->total * sizeof(float)));
   PetscCall(NeopBackendGet()->from_host(model->params->data, host, (size_t)model->params->total * sizeof(float)));
   PetscCall(PetscFree(host));
