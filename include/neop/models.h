@@ -4,3 +4,4 @@
 #include <neop/model.h>
 
 PetscErrorCode NeopModelCreate_Transolver(NeopModel m);
+PetscErrorCode NeopModelCreate_MLP(NeopModel m);

@@ -9,5 +9,6 @@ PetscErrorCode NeopModelRegisterAll(void)
   if (done) PetscFunctionReturn(PETSC_SUCCESS);
   done = PETSC_TRUE;
   PetscCall(NeopModelRegister("transolver", NeopModelCreate_Transolver));
+  PetscCall(NeopModelRegister("mlp", NeopModelCreate_MLP));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -27,6 +27,7 @@ const NeopBackend NeopBackendCPU = {
   .unary_forward  = neop_cpu_unary_forward,
   .unary_backward = neop_cpu_unary_backward,
   .attention      = &NeopAttentionKernelsCPU,
+  .optim          = &neop_cpu_optim,
 };
 
 const NeopBackend *NeopBackendGet(void) { return &NeopBackendCPU; }
