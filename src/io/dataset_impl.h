@@ -109,3 +109,23 @@ PetscErrorCode NeopPlanFileCollective(MPI_Comm comm, const char *path, const cha
 PetscErrorCode NeopH5DatasetDims(const char *path, hid_t file, const char *name, int *rank, int64_t *dims);
 /* Reads an integer attribute of the root group; *found false when absent. Rank-local. */
 PetscErrorCode NeopH5RootAttrInt(hid_t file, const char *name, int64_t *value, PetscBool *found);
+
+/* --- writing neop files (dataset_write.c) --- */
+typedef struct {
+  const char *name;
+  const char *s; /* string value, or NULL: integer i */
+  long long   i;
+} NeopAttr;
+
+/* Coordinates of the (sub-sampled) grid per spatial dim: the file's
+   coordinate datasets, or, when it has none (MATLAB), uniform points on
+   [0, 1] including both ends (*assumed true). coords[k] has grid[k] entries
+   (PetscFree each). Collective. */
+PetscErrorCode NeopDataCoords(MPI_Comm comm, const char *path, const NeopDataPlan *plan, int sub, double *coords[3],
+                              PetscBool *assumed);
+/* Writes ds as a neop schema file (/a, /u, /x.., root attributes, 'complete'
+   last) to "<path>.tmp.<pid>" and renames it into place; on any failure the
+   temporary file is removed and nothing is left at path. Refuses an existing
+   path unless overwrite. Collective. */
+PetscErrorCode NeopDatasetWrite(const NeopDataset *ds, const char *path, double *const coords[3], const NeopAttr *attrs,
+                                int nattrs, PetscBool overwrite, NeopDataIO io);

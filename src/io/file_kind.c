@@ -41,6 +41,7 @@ static PetscBool h5_has_attr_string(hid_t obj, const char *name, const char *val
       char *s = NULL;
       hid_t m = H5Tcopy(H5T_C_S1);
       H5Tset_size(m, H5T_VARIABLE);
+      H5Tset_cset(m, H5Tget_cset(t));
       if (H5Aread(a, m, &s) >= 0 && s) {
         match = !strcmp(s, value);
         H5free_memory(s);
@@ -49,6 +50,7 @@ static PetscBool h5_has_attr_string(hid_t obj, const char *name, const char *val
     } else if (H5Tget_size(t) < sizeof(buf)) {
       hid_t m = H5Tcopy(H5T_C_S1);
       H5Tset_size(m, sizeof(buf));
+      H5Tset_cset(m, H5Tget_cset(t));
       if (H5Aread(a, m, buf) >= 0) match = !strcmp(buf, value);
       H5Tclose(m);
     }
