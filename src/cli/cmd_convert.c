@@ -2,6 +2,7 @@
      neop convert -input piececonst_r421_N1024_smooth1.mat -output darcy_r85.h5 -sub 5 -ntake 1000 */
 #include "cli/commands.h"
 #include "io/dataset_impl.h"
+#include "core/runtime.h"
 
 PetscErrorCode NeopCmdConvert(MPI_Comm comm)
 {
@@ -25,6 +26,8 @@ PetscErrorCode NeopCmdConvert(MPI_Comm comm)
   PetscCall(PetscOptionsInt("-ntake", "samples to take (-1: all from -offset on)", NULL, ntake, &ntake, NULL));
   PetscCall(PetscOptionsBool("-overwrite", "replace an existing output file", NULL, overwrite, &overwrite, NULL));
   PetscOptionsEnd();
+  /* an unknown option must stop us before anything is written, not after */
+  PetscCall(NeopRuntimeCheckOptionsUsed(comm));
   PetscCheck(has_in && input[0], comm, PETSC_ERR_ARG_WRONG, "neop convert: -input FILE is required");
   PetscCheck(has_out && output[0], comm, PETSC_ERR_ARG_WRONG, "neop convert: -output FILE is required");
 

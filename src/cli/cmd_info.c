@@ -110,6 +110,7 @@ static herr_t print_attr(hid_t obj, const char *name, const H5A_info_t *info, vo
 
 typedef struct {
   PetscBool matlab;
+  int       unreadable; /* datasets whose values could not be read */
 } VisitCtx;
 
 /* Min/max/mean of a numeric dataset, slab by slab along its first axis. */
@@ -179,8 +180,10 @@ static herr_t visit(hid_t root, const char *name, const H5O_info_t *info, void *
   if (H5Tget_class(t) == H5T_FLOAT || H5Tget_class(t) == H5T_INTEGER) {
     Stats st;
     dataset_stats(d, &st);
-    if (st.nonfinite < 0) printf("  UNREADABLE (truncated?)");
-    else stats_print(&st);
+    if (st.nonfinite < 0) {
+      printf("  UNREADABLE (truncated?)");
+      vc->unreadable++;
+    } else stats_print(&st);
   }
   printf("\n");
   H5Aiterate2(d, H5_INDEX_NAME, H5_ITER_INC, NULL, print_attr, "      ");
@@ -193,7 +196,7 @@ static herr_t visit(hid_t root, const char *name, const H5O_info_t *info, void *
 static PetscErrorCode info_hdf5(const char *path, NeopFileKind kind)
 {
   hid_t    f;
-  VisitCtx vc = {kind == NEOP_FILE_MAT73 ? PETSC_TRUE : PETSC_FALSE};
+  VisitCtx vc = {kind == NEOP_FILE_MAT73 ? PETSC_TRUE : PETSC_FALSE, 0};
 
   PetscFunctionBegin;
   PetscCall(NeopH5OpenSelf(path, &f));
@@ -214,6 +217,8 @@ static PetscErrorCode info_hdf5(const char *path, NeopFileKind kind)
   }
   NeopH5Quiet(PETSC_FALSE);
   H5Fclose(f);
+  PetscCheck(!vc.unreadable, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "%s: %d dataset%s could not be read (truncated or corrupt file?)", path,
+             vc.unreadable, vc.unreadable > 1 ? "s" : "");
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -221,6 +226,7 @@ static PetscErrorCode info_mat5(const char *path)
 {
   mat_t    *mat;
   matvar_t *v;
+  int       unreadable = 0;
 
   PetscFunctionBegin;
   PetscCall(NeopMat5Open(path, &mat));
@@ -257,8 +263,10 @@ static PetscErrorCode info_mat5(const char *path)
           for (int64_t i = n - 1; i >= 0; i--) buf[i] = fb[i]; /* widen in place, from the end */
         stats_add(&st, buf, n);
       }
-      if (st.nonfinite < 0) printf("  UNREADABLE (truncated?)");
-      else stats_print(&st);
+      if (st.nonfinite < 0) {
+        printf("  UNREADABLE (truncated?)");
+        unreadable++;
+      } else stats_print(&st);
       if (v2) Mat_VarFree(v2);
       if (m2) Mat_Close(m2);
       free(buf);
@@ -267,6 +275,8 @@ static PetscErrorCode info_mat5(const char *path)
     Mat_VarFree(v);
   }
   Mat_Close(mat);
+  PetscCheck(!unreadable, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "%s: %d variable%s could not be read (truncated or corrupt file?)", path,
+             unreadable, unreadable > 1 ? "s" : "");
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

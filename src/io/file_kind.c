@@ -71,6 +71,37 @@ PetscErrorCode NeopH5OpenSelf(const char *path, hid_t *file)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* A v5 file is the header and a sequence of top-level elements, each a tag
+   (type, byte count) and its data, padded to 8 bytes unless compressed
+   (type 15). matio reads a cut-off variable without complaint, so walk the
+   tags and refuse a file that ends inside one. */
+static PetscErrorCode mat5_check_length(const char *path, const unsigned char *head)
+{
+  PetscBool little = head[126] == 'I' ? PETSC_TRUE : PETSC_FALSE;
+  FILE     *fp     = fopen(path, "rb");
+  long long size, off = 128;
+
+  PetscFunctionBegin;
+  PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s: cannot open: %s", path, strerror(errno));
+  fseek(fp, 0, SEEK_END);
+  size = ftell(fp);
+  while (off < size) {
+    unsigned char t[8];
+    long long     type, nbytes, next;
+    if (off + 8 > size || fseek(fp, off, SEEK_SET) || fread(t, 1, 8, fp) != 8) break;
+    if (little) type = t[0] | t[1] << 8 | t[2] << 16 | (long long)t[3] << 24, nbytes = t[4] | t[5] << 8 | t[6] << 16 | (long long)t[7] << 24;
+    else type = t[3] | t[2] << 8 | t[1] << 16 | (long long)t[0] << 24, nbytes = t[7] | t[6] << 8 | t[5] << 16 | (long long)t[4] << 24;
+    next = off + 8 + nbytes;
+    if (type != 15) next = (next + 7) / 8 * 8;
+    if (next > size) break;
+    off = next;
+  }
+  fclose(fp);
+  PetscCheck(off >= size, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s: truncated MATLAB file: the data element at byte %lld runs past the end of the file (%lld bytes)", path, off, size);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 PetscErrorCode NeopFileDetect(const char *path, NeopFileKind *kind)
 {
   FILE         *fp;
@@ -92,6 +123,7 @@ PetscErrorCode NeopFileDetect(const char *path, NeopFileKind *kind)
                "%s: MATLAB v7.3 header but no HDF5 data (truncated or corrupt file?)", path);
     PetscCheck(is_mat_header(head, n, ""), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
                "%s: neither an HDF5 file nor a MATLAB .mat file (truncated, or another format?)", path);
+    PetscCall(mat5_check_length(path, head));
     *kind = NEOP_FILE_MAT5;
     PetscFunctionReturn(PETSC_SUCCESS);
   }
