@@ -71,6 +71,7 @@ typedef struct NeopBackend {
                          float *dx);
   const struct NeopAttentionKernels *attention; /* neop/nn/transformer.h */
   const struct NeopOptimKernels *optim; /* optimizer updates, neop/optim.h */
+  const struct NeopNormalizerKernels *normalizer; /* include/neop/data.h */
 } NeopBackend;
 
 /* The backend in use (the CPU one in this build). Not collective. */

@@ -44,8 +44,9 @@ PetscErrorCode NeopRuntimeCheckOptionsUsed(MPI_Comm comm)
     PetscCall(PetscStrlcat(list, " -", sizeof(list)));
     PetscCall(PetscStrlcat(list, names[i], sizeof(list)));
   }
+  PetscInt left = n; /* Restore zeroes n */
   PetscCall(PetscOptionsLeftRestore(NULL, &n, &names, &values));
-  PetscCheck(n == 0, comm, PETSC_ERR_ARG_WRONG, "unknown or unused option%s:%s (see -help)", n > 1 ? "s" : "", list);
+  PetscCheck(left == 0, comm, PETSC_ERR_ARG_WRONG, "unknown or unused option%s:%s (see -help)", left > 1 ? "s" : "", list);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

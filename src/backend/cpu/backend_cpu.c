@@ -28,6 +28,7 @@ const NeopBackend NeopBackendCPU = {
   .unary_backward = neop_cpu_unary_backward,
   .attention      = &NeopAttentionKernelsCPU,
   .optim          = &neop_cpu_optim,
+  .normalizer     = &neop_cpu_normalizer,
 };
 
 const NeopBackend *NeopBackendGet(void) { return &NeopBackendCPU; }

@@ -31,3 +31,4 @@ void neop_cpu_sq_err(int64_t n, float alpha, const float *y, const float *u, flo
 void neop_cpu_sq_err_backward(int64_t n, float alpha, const float *y, const float *u, const float *dloss, float *dy,
                               float *du);
 extern const struct NeopOptimKernels neop_cpu_optim; /* src/backend/cpu/optim.c */
+extern const struct NeopNormalizerKernels neop_cpu_normalizer;
