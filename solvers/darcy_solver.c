@@ -40,6 +40,10 @@ PetscErrorCode NeopDarcySolverCreate(MPI_Comm comm, int S, const char *prefix, N
   PetscCall(KSPSetType(s->ksp, KSPCG));
   PetscCall(KSPGetPC(s->ksp, &pc));
   PetscCall(PCSetType(pc, PCGAMG));
+  /* GAMG would otherwise keep the first matrix's interpolation for every later
+     one: the solution would depend (at rounding level) on which samples a
+     rank solved before, hence on the number of ranks. */
+  PetscCall(PCGAMGSetReuseInterpolation(pc, PETSC_FALSE));
   PetscCall(KSPSetTolerances(s->ksp, 1e-10, PETSC_DEFAULT, PETSC_DEFAULT, PETSC_DEFAULT));
   PetscCall(KSPSetFromOptions(s->ksp));
   *solver = s;
