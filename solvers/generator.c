@@ -94,14 +94,15 @@ PetscErrorCode NeopGeneratorRecordOption(NeopGenerator g, const char *name, cons
 
 PetscErrorCode NeopGeneratorSetFromOptions(NeopGenerator g)
 {
-  char      pde[32] = "darcy", known[256];
+  char      pde[32] = "darcy", known[256], help[300];
   PetscInt  npoints = g->npoints, seed = (PetscInt)g->seed;
   PetscBool set;
 
   PetscFunctionBegin;
   PetscCall(NeopGeneratorTypeList(known, sizeof(known)));
+  PetscCall(PetscSNPrintf(help, sizeof(help), "PDE to generate data for (%s)", known));
   PetscOptionsBegin(g->comm, NULL, "PDE data generator", NULL);
-  PetscCall(PetscOptionsString("-pde", "PDE to generate data for", NULL, g->pde[0] ? g->pde : pde, pde, sizeof(pde), &set));
+  PetscCall(PetscOptionsString("-pde", help, NULL, g->pde[0] ? g->pde : pde, pde, sizeof(pde), &set));
   PetscCall(PetscOptionsInt("-grid", "points per spatial dimension (boundary included)", NULL, npoints, &npoints, NULL));
   PetscCall(PetscOptionsInt("-seed", "seed of the per-sample random streams", NULL, seed, &seed, NULL));
   PetscOptionsEnd();
@@ -113,7 +114,9 @@ PetscErrorCode NeopGeneratorSetFromOptions(NeopGenerator g)
   g->seed    = (uint64_t)seed;
   PetscCall(NeopGeneratorRecordOption(g, "-grid", "%d", g->npoints));
   if (g->ops.setfromoptions) {
-    PetscOptionsBegin(g->comm, NULL, "PDE options", NULL);
+    char title[64]; /* one per PDE: -help prints a (prefix, title) section once */
+    PetscCall(PetscSNPrintf(title, sizeof(title), "PDE %s", g->pde));
+    PetscOptionsBegin(g->comm, NULL, title, NULL);
     PetscCall(g->ops.setfromoptions(g, PetscOptionsObject));
     PetscOptionsEnd();
   }

@@ -34,7 +34,7 @@ PetscErrorCode NeopRuntimeSetUp(MPI_Comm comm)
 
 PetscErrorCode NeopRuntimeCheckOptionsUsed(MPI_Comm comm)
 {
-  PetscInt n;
+  PetscInt n, nleft;
   char   **names, **values;
   char     list[1024] = "";
 
@@ -44,8 +44,9 @@ PetscErrorCode NeopRuntimeCheckOptionsUsed(MPI_Comm comm)
     PetscCall(PetscStrlcat(list, " -", sizeof(list)));
     PetscCall(PetscStrlcat(list, names[i], sizeof(list)));
   }
+  nleft = n; /* PetscOptionsLeftRestore zeroes n */
   PetscCall(PetscOptionsLeftRestore(NULL, &n, &names, &values));
-  PetscCheck(n == 0, comm, PETSC_ERR_ARG_WRONG, "unknown or unused option%s:%s (see -help)", n > 1 ? "s" : "", list);
+  PetscCheck(nleft == 0, comm, PETSC_ERR_ARG_WRONG, "unknown or unused option%s:%s (see -help)", nleft > 1 ? "s" : "", list);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
