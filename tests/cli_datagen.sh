@@ -4,7 +4,9 @@
 set -u
 NEOP=$1
 SRC=$2
+# ctest passes the CMake list "mpiexec;--oversubscribe"
 MPIEXEC=${3:-mpiexec}
+MPIEXEC=${MPIEXEC//;/ }
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 pass=0
