@@ -85,6 +85,11 @@ for o in -samples -output -seed -grid -pde -datagen_buffer -grf_alpha -darcy_coe
   check "-help lists $o" sh -c "echo \"\$1\" | grep -q -- '$o'" _ "$out"
 done
 
+out=$($MPIEXEC -n 2 "$NEOP" datagen -pde darcy -samples 3 -grid 33 -darcy_ksp_max_it 1 -output "$TMP/diverged.h5" 2>&1)
+check "a diverged solve fails" test $? -ne 0
+check "a diverged solve is reported" sh -c "echo \"\$1\" | grep -q 'Darcy solve (33 x 33 nodes) diverged'" _ "$out"
+check "a failed run leaves no file, not even the temporary" sh -c "! ls '$TMP'/diverged.h5* > /dev/null 2>&1"
+
 # interrupted run: no file at the output path
 "$NEOP" datagen -pde darcy -samples 100000 -grid 65 -datagen_buffer 4 -output "$TMP/killed.h5" > /dev/null 2>&1 &
 pid=$!

@@ -46,3 +46,7 @@ PetscErrorCode NeopFileWriterWrite(NeopFileWriter w, int64_t first, int n, const
 PetscErrorCode NeopFileWriterCommit(NeopFileWriter *w);
 /* Abandons an uncommitted file (closes and removes the temporary); frees w. */
 PetscErrorCode NeopFileWriterDestroy(NeopFileWriter *w);
+/* After an error, when other ranks may not take part in a collective close:
+   rank 0 removes the temporary file; HDF5 handles are left to process exit.
+   Not collective. */
+PetscErrorCode NeopFileWriterAbort(NeopFileWriter *w);

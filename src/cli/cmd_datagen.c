@@ -75,6 +75,49 @@ static PetscErrorCode datagen_help(MPI_Comm comm)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* All rounds: each rank computes up to 'chunk' of its samples, then all
+   write collectively. a (chunk, ca, *S), u (chunk, [nt,] cu, *S); sa_buf,
+   su_buf hold one sample solved for another rank (world solves). */
+static PetscErrorCode generate(NeopGenerator g, NeopFileWriter w, Progress *pp, PetscBool world, int64_t chunk, float *a,
+                               float *u, float *sa_buf, float *su_buf)
+{
+  PetscMPIInt   rank, size;
+  PetscLogEvent ev_sample;
+  const int64_t nsamples = pp->n, sa = NeopGeneratorSizeA(g), su = NeopGeneratorSizeU(g);
+  const int64_t nrounds  = (block_count(nsamples, pp->size, 0) + chunk - 1) / chunk;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(g->comm, &rank));
+  size = pp->size;
+  PetscCall(NeopLogEvent("NeopDatagenSample", &ev_sample));
+  for (int64_t r = 0, done = 0; r < nrounds; r++) {
+    const int64_t k0  = r * chunk;
+    const int     cnt = (int)PetscMax(0, PetscMin(chunk, pp->nlocal - k0));
+    if (!world) {
+      for (int s = 0; s < cnt; s++) {
+        PetscCall(PetscLogEventBegin(ev_sample, 0, 0, 0, 0));
+        PetscCall(NeopGeneratorSample(g, pp->first + k0 + s, a + s * sa, u + s * su));
+        PetscCall(PetscLogEventEnd(ev_sample, 0, 0, 0, 0));
+        if (!rank) PetscCall(progress(pp, done_estimate(pp, k0 + s + 1)));
+      }
+    } else {
+      /* every rank takes part in every solve; the owner keeps the sample */
+      for (int q = 0; q < size; q++) {
+        const int64_t fq = block_first(nsamples, size, q);
+        const int     cq = (int)PetscMax(0, PetscMin(chunk, block_count(nsamples, size, q) - k0));
+        for (int s = 0; s < cq; s++) {
+          PetscCall(PetscLogEventBegin(ev_sample, 0, 0, 0, 0));
+          PetscCall(NeopGeneratorSample(g, fq + k0 + s, q == rank ? a + s * sa : sa_buf, q == rank ? u + s * su : su_buf));
+          PetscCall(PetscLogEventEnd(ev_sample, 0, 0, 0, 0));
+          if (!rank) PetscCall(progress(pp, ++done));
+        }
+      }
+    }
+    PetscCall(NeopFileWriterWrite(w, cnt ? pp->first + k0 : 0, cnt, a, u));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 PetscErrorCode NeopCmdDatagen(MPI_Comm comm)
 {
   NeopGenerator  g;
@@ -86,8 +129,8 @@ PetscErrorCode NeopCmdDatagen(MPI_Comm comm)
   PetscBool      overwrite = PETSC_FALSE, gather = PETSC_FALSE, help, world;
   char           output[PETSC_MAX_PATH_LEN] = "", known[256];
   PetscMPIInt    rank, size;
-  PetscLogEvent  ev_sample;
-  int64_t        sa, su, nrounds, chunk;
+  PetscErrorCode ierr;
+  int64_t        sa, su, chunk;
   float         *a, *u, *sa_buf, *su_buf; /* (chunk, ca, *S), (chunk, [nt,] cu, *S); scratch (1 sample each) */
   double         t_end;
 
@@ -96,7 +139,6 @@ PetscErrorCode NeopCmdDatagen(MPI_Comm comm)
   PetscCallMPI(MPI_Comm_size(comm, &size));
   PetscCall(NeopGeneratorRegisterAll());
   PetscCall(NeopGeneratorTypeList(known, sizeof(known)));
-  PetscCall(NeopLogEvent("NeopDatagenSample", &ev_sample));
   PetscOptionsBegin(comm, NULL, "neop datagen: PDE training data", NULL);
   PetscCall(PetscOptionsInt("-samples", "number of samples N (required)", NULL, nsamples, &nsamples, NULL));
   PetscCall(PetscOptionsString("-output", "output HDF5 file (required)", NULL, output, output, sizeof(output), NULL));
@@ -145,37 +187,17 @@ PetscErrorCode NeopCmdDatagen(MPI_Comm comm)
   sa       = NeopGeneratorSizeA(g);
   su       = NeopGeneratorSizeU(g);
   chunk    = PetscMin((int64_t)buffer, block_count(nsamples, size, 0));
-  nrounds  = (block_count(nsamples, size, 0) + chunk - 1) / chunk;
   PetscCall(PetscMalloc4(chunk * sa, &a, chunk * su, &u, sa, &sa_buf, su, &su_buf));
   PetscCall(PetscPrintf(comm, "neop datagen: %lld samples on %d rank%s (%s solves) -> %s\n", (long long)nsamples, size,
                         size > 1 ? "s" : "", world ? "all ranks share" : "one rank per sample", output));
   PetscCall(NeopGeneratorView(g, NULL));
 
   p.t0 = p.last = MPI_Wtime();
-  for (int64_t r = 0, done = 0; r < nrounds; r++) {
-    const int64_t k0  = r * chunk;
-    const int     cnt = (int)PetscMax(0, PetscMin(chunk, p.nlocal - k0));
-    if (!world) {
-      for (int s = 0; s < cnt; s++) {
-        PetscCall(PetscLogEventBegin(ev_sample, 0, 0, 0, 0));
-        PetscCall(NeopGeneratorSample(g, p.first + k0 + s, a + s * sa, u + s * su));
-        PetscCall(PetscLogEventEnd(ev_sample, 0, 0, 0, 0));
-        if (!rank) PetscCall(progress(&p, done_estimate(&p, k0 + s + 1)));
-      }
-    } else {
-      /* every rank takes part in every solve; the owner keeps the sample */
-      for (int q = 0; q < size; q++) {
-        const int64_t fq = block_first(nsamples, size, q);
-        const int     cq = (int)PetscMax(0, PetscMin(chunk, block_count(nsamples, size, q) - k0));
-        for (int s = 0; s < cq; s++) {
-          PetscCall(PetscLogEventBegin(ev_sample, 0, 0, 0, 0));
-          PetscCall(NeopGeneratorSample(g, fq + k0 + s, q == rank ? a + s * sa : sa_buf, q == rank ? u + s * su : su_buf));
-          PetscCall(PetscLogEventEnd(ev_sample, 0, 0, 0, 0));
-          if (!rank) PetscCall(progress(&p, ++done));
-        }
-      }
-    }
-    PetscCall(NeopFileWriterWrite(w, cnt ? p.first + k0 : 0, cnt, a, u));
+  ierr = generate(g, w, &p, world, chunk, a, u, sa_buf, su_buf);
+  if (ierr) {
+    /* other ranks may be stuck in a collective: no HDF5 close, just no file left behind */
+    PetscCall(NeopFileWriterAbort(&w));
+    PetscFunctionReturn(ierr);
   }
   PetscCall(NeopFileWriterCommit(&w));
   t_end = MPI_Wtime() - p.t0;

@@ -340,3 +340,12 @@ PetscErrorCode NeopFileWriterDestroy(NeopFileWriter *writer)
   PetscCall(PetscFree(*writer));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
+
+PetscErrorCode NeopFileWriterAbort(NeopFileWriter *writer)
+{
+  PetscFunctionBegin;
+  if (!*writer) PetscFunctionReturn(PETSC_SUCCESS);
+  if (!(*writer)->rank) unlink((*writer)->tmp);
+  PetscCall(PetscFree(*writer));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
