@@ -188,8 +188,8 @@ PetscErrorCode NeopCmdDatagen(MPI_Comm comm)
   su       = NeopGeneratorSizeU(g);
   chunk    = PetscMin((int64_t)buffer, block_count(nsamples, size, 0));
   PetscCall(PetscMalloc4(chunk * sa, &a, chunk * su, &u, sa, &sa_buf, su, &su_buf));
-  PetscCall(PetscPrintf(comm, "neop datagen: %lld samples on %d rank%s (%s solves) -> %s\n", (long long)nsamples, size,
-                        size > 1 ? "s" : "", world ? "all ranks share" : "one rank per sample", output));
+  PetscCall(PetscPrintf(comm, "neop datagen: %lld samples on %d rank%s (each solved on %s) -> %s\n", (long long)nsamples,
+                        size, size > 1 ? "s" : "", world ? "all ranks" : "one rank", output));
   PetscCall(NeopGeneratorView(g, NULL));
 
   p.t0 = p.last = MPI_Wtime();
