@@ -2,6 +2,7 @@
 
 /* Commands are added here as their files land; main.c lists this table. */
 const NeopCommand NeopCommands[] = {
+  {"datagen", "generate PDE training data with the PETSc solvers", NeopCmdDatagen},
   {"convert", "convert MATLAB (v5/v7.3) or PDEBench data to a neop data file", NeopCmdConvert},
   {"info", "describe a data file or checkpoint: kind, datasets, ranges, attributes", NeopCmdInfo},
   {NULL, NULL, NULL}
