@@ -1,4 +1,5 @@
 #include "backend/cpu/cpu.h"
+#include <neop/nn/conv.h>
 
 const NeopBackend NeopBackendCPU = {
   .name           = "cpu",
@@ -12,6 +13,7 @@ const NeopBackend NeopBackendCPU = {
   .sgemm_batched  = neop_cpu_sgemm_batched,
   .unary_forward  = neop_cpu_unary_forward,
   .unary_backward = neop_cpu_unary_backward,
+  .conv           = &NeopConvKernelsCPU,
 };
 
 const NeopBackend *NeopBackendGet(void) { return &NeopBackendCPU; }
