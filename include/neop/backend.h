@@ -44,6 +44,7 @@ typedef struct NeopBackend {
   void (*unary_backward)(NeopUnaryKind kind, int64_t n, const float *x, const float *y, const float *dy,
                          float *dx);
   const struct NeopConvKernels *conv; /* 1-D/2-D convolutions: neop/nn/conv.h */
+  const struct NeopH1Kernels   *h1;   /* FFT-based H1 loss: neop/nn/loss_h1.h */
 } NeopBackend;
 
 /* The backend in use (the CPU one in this build). Not collective. */

@@ -1,5 +1,6 @@
 #include "backend/cpu/cpu.h"
 #include <neop/nn/conv.h>
+#include <neop/nn/loss_h1.h>
 
 const NeopBackend NeopBackendCPU = {
   .name           = "cpu",
@@ -14,6 +15,7 @@ const NeopBackend NeopBackendCPU = {
   .unary_forward  = neop_cpu_unary_forward,
   .unary_backward = neop_cpu_unary_backward,
   .conv           = &NeopConvKernelsCPU,
+  .h1             = &NeopH1KernelsCPU,
 };
 
 const NeopBackend *NeopBackendGet(void) { return &NeopBackendCPU; }
