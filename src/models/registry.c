@@ -1,5 +1,5 @@
 /* Every model family linked into libneop registers here. */
-#include <neop/model.h>
+#include <neop/models.h>
 
 PetscErrorCode NeopModelRegisterAll(void)
 {
@@ -8,5 +8,6 @@ PetscErrorCode NeopModelRegisterAll(void)
   PetscFunctionBegin;
   if (done) PetscFunctionReturn(PETSC_SUCCESS);
   done = PETSC_TRUE;
+  PetscCall(NeopModelRegister("mgno", NeopModelCreate_MgNO));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
