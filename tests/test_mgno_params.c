@@ -66,6 +66,26 @@ int main(int argc, char **argv)
      double, the 5 R grow from 1x1x3x3 to 2x2x3x3, the 1x1 conv from 24 to 48 */
   PetscCall(count(NULL, 2, 2, &n2, NULL));
   NeopTestCheck(n2 - n == 13 * 9 * 24 + 5 * 27 + 24, "2 input channels: +%lld parameters", (long long)(n2 - n));
+  /* a grid whose level parities differ from the model's is refused with a message */
+  {
+    NeopTape      *t;
+    NeopTensor    *x, *y;
+    PetscErrorCode ierr;
+    PetscCall(count("-mgno_levels 3 -mgno_channels 2 -mgno_layers 1 -mgno_grid 16", 2, 1, &n1, &m));
+    PetscCall(NeopTapeCreate(&t));
+    PetscCall(NeopTapeTensor(t, 4, (int[]){1, 1, 16, 16}, &x));
+    NeopTestRandom(1, x->size, -1, 1, x->data);
+    PetscCall(NeopModelForward(m, t, x, &y));
+    NeopTestCheck(y->shape[2] == 16 && y->shape[3] == 16, "grid 16 runs");
+    PetscCall(NeopTapeTensor(t, 4, (int[]){1, 1, 15, 16}, &x));
+    NeopTestRandom(1, x->size, -1, 1, x->data);
+    PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+    ierr = NeopModelForward(m, t, x, &y);
+    PetscCall(PetscPopErrorHandler());
+    NeopTestCheck(ierr == PETSC_ERR_ARG_INCOMP, "grid 15 on a model built for 16 is refused (error %d)", (int)ierr);
+    PetscCall(NeopTapeDestroy(&t));
+    PetscCall(NeopModelDestroy(&m));
+  }
   PetscCall(PetscOptionsClear(NULL));
   return NeopTestFinalize();
 }
