@@ -23,6 +23,8 @@ typedef enum {
   NEOP_UNARY_COUNT
 } NeopUnaryKind;
 
+typedef enum { NEOP_BINARY_ADD, NEOP_BINARY_SUB, NEOP_BINARY_MUL } NeopBinaryKind;
+
 typedef struct NeopBackend {
   const char *name;
   /* memory */
@@ -39,6 +41,30 @@ typedef struct NeopBackend {
   void (*sgemm_batched)(PetscBool transA, PetscBool transB, int M, int N, int K, float alpha, const float *A,
                         int lda, int64_t strideA, const float *B, int ldb, int64_t strideB, float beta, float *C,
                         int ldc, int64_t strideC, int batch);
+  /* Element-wise and broadcasting kernels (src/backend/cpu/elementwise.c, broadcast.c).
+     Strided kernels walk an index space 'shape' (ndim <= 5); operand X is read at
+     sum_d i_d sX[d] floats (sX[d] = 0 along broadcast dims). beta = 0: y is not read. */
+  void (*axpby)(int64_t n, float alpha, const float *x, float beta, float *y);                  /* y = a x + b y */
+  void (*binary)(NeopBinaryKind kind, int ndim, const int *shape, const int64_t *sa, const float *a,
+                 const int64_t *sb, const float *b, float beta, float *y);                       /* y contiguous */
+  /* y[i] = alpha x[offx(i)] + beta y[i], y contiguous: the adjoint of reduce */
+  void (*expand)(int ndim, const int *shape, const int64_t *sx, float alpha, const float *x, float beta, float *y);
+  void (*reduce)(int ndim, const int *shape, const int64_t *sx, float alpha, const float *g, float *x); /* x[off] += a g */
+  void (*copy_strided)(int ndim, const int *shape, const int64_t *sx, const float *x, const int64_t *sy, float beta,
+                       float *y); /* y[offy] = x[offx] + beta y[offy]; offy one-to-one */
+  /* y (outer, C, inner) = b[c] + beta y;  db[c] += sum over outer, inner of dy */
+  void (*bias_add)(int64_t outer, int C, int64_t inner, const float *b, float beta, float *y);
+  void (*bias_grad)(int64_t outer, int C, int64_t inner, const float *dy, float *db);
+  /* Per-sample Lp norms of x (N, M): nrm[n] = (sum_m |x|^p)^(1/p); backward dx += dnrm[n] d nrm[n] / dx */
+  void (*lp_norm)(int N, int64_t M, double p, const float *x, float *nrm);
+  void (*lp_norm_backward)(int N, int64_t M, double p, const float *x, const float *nrm, const float *dnrm, float *dx);
+  /* loss[0] = alpha sum_n ||y_n - u_n||_p / ||u_n||_p; norms (2, N) saved: ||y-u||, ||u|| */
+  void (*rel_lp)(int N, int64_t M, double p, float alpha, const float *y, const float *u, float *norms, float *loss);
+  void (*rel_lp_backward)(int N, int64_t M, double p, float alpha, const float *y, const float *u, const float *norms,
+                          const float *dloss, float *dy, float *du);
+  /* loss[0] = alpha sum_i (y_i - u_i)^2;  dy += 2 alpha dloss (y - u), du -= the same */
+  void (*sq_err)(int64_t n, float alpha, const float *y, const float *u, float *loss);
+  void (*sq_err_backward)(int64_t n, float alpha, const float *y, const float *u, const float *dloss, float *dy, float *du);
   /* y = f(x); dx += f'(x) dy (y = f(x) is passed for kinds that use it) */
   void (*unary_forward)(NeopUnaryKind kind, int64_t n, const float *x, float *y);
   void (*unary_backward)(NeopUnaryKind kind, int64_t n, const float *x, const float *y, const float *dy,

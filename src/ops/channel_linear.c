@@ -24,13 +24,9 @@ static PetscErrorCode channel_linear_backward(NeopTape *t, NeopTapeNode *n)
     if (dx) be->sgemm(PETSC_TRUE, PETSC_FALSE, cin, P, cout, 1.f, W->data, cin, dys, P, 1.f, dx + (int64_t)s * cin * P, P);
     /* dW (Cout, Cin) += dy[s] (Cout, P) x[s]^T (P, Cin) */
     if (dW) be->sgemm(PETSC_FALSE, PETSC_TRUE, cout, cin, P, 1.f, dys, P, x->data + (int64_t)s * cin * P, P, 1.f, dW, cin);
-    if (db)
-      for (int o = 0; o < cout; o++) {
-        float acc = 0;
-        for (int p = 0; p < P; p++) acc += dys[(int64_t)o * P + p];
-        db[o] += acc;
-      }
   }
+  /* db (Cout) += sums of dy (N, Cout, P) over samples and points */
+  if (db) be->bias_grad(N, cout, P, y->grad, db);
   PetscCall(PetscLogEventEnd(ev_cl, 0, 0, 0, 0));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -55,11 +51,10 @@ PetscErrorCode NeopOpChannelLinear(NeopTape *t, NeopTensor *x, NeopTensor *W, Ne
   PetscCall(NeopTapeTensor(t, x->ndim, shape, y));
   {
     int N = x->shape[0], cin = W->shape[1], cout = W->shape[0], P = (int)NeopTensorStride(x, 2);
+    /* y (N, Cout, P) = b, then += W x[s] per sample */
+    if (b) be->bias_add(N, cout, P, b->data, 0.f, (*y)->data);
     for (int s = 0; s < N; s++) {
       float *ys = (*y)->data + (int64_t)s * cout * P;
-      if (b)
-        for (int o = 0; o < cout; o++)
-          for (int p = 0; p < P; p++) ys[(int64_t)o * P + p] = b->data[o];
       be->sgemm(PETSC_FALSE, PETSC_FALSE, cout, P, cin, 1.f, W->data, cin, x->data + (int64_t)s * cin * P, P, b ? 1.f : 0.f,
                 ys, P);
     }

@@ -21,10 +21,8 @@ static PetscErrorCode linear_backward(NeopTape *t, NeopTapeNode *n)
   if (dx) be->sgemm(PETSC_FALSE, PETSC_FALSE, rows, in, out, 1.f, y->grad, out, W->data, in, 1.f, dx, in);
   /* dW (out, in) += dy^T (out, rows) x (rows, in) */
   if (dW) be->sgemm(PETSC_TRUE, PETSC_FALSE, out, in, rows, 1.f, y->grad, out, x->data, in, 1.f, dW, in);
-  /* db (out) += column sums of dy */
-  if (db)
-    for (int r = 0; r < rows; r++)
-      for (int o = 0; o < out; o++) db[o] += y->grad[(int64_t)r * out + o];
+  /* db (out) += column sums of dy (rows, out) */
+  if (db) be->bias_grad(rows, out, 1, y->grad, db);
   PetscCall(PetscLogEventEnd(ev_linear, 0, 0, 0, 0));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -50,9 +48,7 @@ PetscErrorCode NeopOpLinear(NeopTape *t, NeopTensor *x, NeopTensor *W, NeopTenso
   {
     int in_f = W->shape[1], out_f = W->shape[0], rows = (int)(x->size / in_f);
     float *yd = (*y)->data;
-    if (b)
-      for (int r = 0; r < rows; r++)
-        for (int o = 0; o < out_f; o++) yd[(int64_t)r * out_f + o] = b->data[o];
+    if (b) be->bias_add(rows, out_f, 1, b->data, 0.f, yd); /* y (rows, out) = b, then += x W^T */
     be->sgemm(PETSC_FALSE, PETSC_TRUE, rows, out_f, in_f, 1.f, x->data, in_f, W->data, in_f, b ? 1.f : 0.f, yd, out_f);
   }
   PetscCall(NeopTapeRecord(t, "linear", linear_backward, b ? 3 : 2, in, *y, NULL));

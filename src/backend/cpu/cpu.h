@@ -13,3 +13,20 @@ void neop_cpu_sgemm_batched(PetscBool transA, PetscBool transB, int M, int N, in
                             int ldc, int64_t strideC, int batch);
 void neop_cpu_unary_forward(NeopUnaryKind kind, int64_t n, const float *x, float *y);
 void neop_cpu_unary_backward(NeopUnaryKind kind, int64_t n, const float *x, const float *y, const float *dy, float *dx);
+void neop_cpu_axpby(int64_t n, float alpha, const float *x, float beta, float *y);
+void neop_cpu_binary(NeopBinaryKind kind, int ndim, const int *shape, const int64_t *sa, const float *a, const int64_t *sb,
+                     const float *b, float beta, float *y);
+void neop_cpu_expand(int ndim, const int *shape, const int64_t *sx, float alpha, const float *x, float beta, float *y);
+void neop_cpu_reduce(int ndim, const int *shape, const int64_t *sx, float alpha, const float *g, float *x);
+void neop_cpu_copy_strided(int ndim, const int *shape, const int64_t *sx, const float *x, const int64_t *sy, float beta,
+                           float *y);
+void neop_cpu_bias_add(int64_t outer, int C, int64_t inner, const float *b, float beta, float *y);
+void neop_cpu_bias_grad(int64_t outer, int C, int64_t inner, const float *dy, float *db);
+void neop_cpu_lp_norm(int N, int64_t M, double p, const float *x, float *nrm);
+void neop_cpu_lp_norm_backward(int N, int64_t M, double p, const float *x, const float *nrm, const float *dnrm, float *dx);
+void neop_cpu_rel_lp(int N, int64_t M, double p, float alpha, const float *y, const float *u, float *norms, float *loss);
+void neop_cpu_rel_lp_backward(int N, int64_t M, double p, float alpha, const float *y, const float *u, const float *norms,
+                              const float *dloss, float *dy, float *du);
+void neop_cpu_sq_err(int64_t n, float alpha, const float *y, const float *u, float *loss);
+void neop_cpu_sq_err_backward(int64_t n, float alpha, const float *y, const float *u, const float *dloss, float *dy,
+                              float *du);
