@@ -61,7 +61,7 @@ static PetscErrorCode pad_fn(NeopTape *t, NeopTensor **in, void *ctx, NeopTensor
 {
   const int *p = (const int *)ctx;
   PetscFunctionBegin;
-  PetscCall(NeopOpPad(t, in[0], p + 1, (NeopPadMode)p[0], out));
+  PetscCall(NeopOpPadSpatial(t, in[0], p + 1, (NeopPadMode)p[0], out));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -15,7 +15,7 @@ static PetscErrorCode h1_fn(NeopTape *t, NeopTensor **in, void *ctx, NeopTensor 
 {
   H1Case *c = (H1Case *)ctx;
   PetscFunctionBegin;
-  PetscCall(NeopOpLossH1(t, in[0], in[1], c->nglobal, c->mean, out));
+  PetscCall(NeopOpLossH1(t, in[0], in[1], c->mean ? NEOP_REDUCTION_MEAN : NEOP_REDUCTION_SUM, c->nglobal, out));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -73,7 +73,7 @@ static PetscErrorCode torch_case(int icase)
   PetscCall(PetscArraycpy(p->data, data, P));
   PetscCall(PetscArraycpy(u->data, data + P, P));
   p->requires_grad = u->requires_grad = PETSC_TRUE;
-  PetscCall(NeopOpLossH1(t, p, u, (int)cfg[6], cfg[5] != 0, &loss));
+  PetscCall(NeopOpLossH1(t, p, u, cfg[5] != 0 ? NEOP_REDUCTION_MEAN : NEOP_REDUCTION_SUM, (int)cfg[6], &loss));
   PetscCall(NeopTapeBackward(t, loss));
   {
     char msg[128];
@@ -115,7 +115,7 @@ static PetscErrorCode global_batch(void)
   NeopTestRandom(3, 3 * P, -1, 1, p->data);
   NeopTestRandom(4, 3 * P, -1, 1, u->data);
   p->requires_grad = PETSC_TRUE;
-  PetscCall(NeopOpLossH1(t, p, u, 3, PETSC_TRUE, &loss));
+  PetscCall(NeopOpLossH1(t, p, u, NEOP_REDUCTION_MEAN, 3, &loss));
   PetscCall(NeopTapeBackward(t, loss));
   PetscCall(PetscMalloc1(3 * P, &grad));
   for (int r = 0; r < 2; r++) {
@@ -127,7 +127,7 @@ static PetscErrorCode global_batch(void)
     PetscCall(PetscArraycpy(pp->data, p->data + off, part[r] * P));
     PetscCall(PetscArraycpy(uu->data, u->data + off, part[r] * P));
     pp->requires_grad = PETSC_TRUE;
-    PetscCall(NeopOpLossH1(tr, pp, uu, 3, PETSC_TRUE, &lp));
+    PetscCall(NeopOpLossH1(tr, pp, uu, NEOP_REDUCTION_MEAN, 3, &lp));
     PetscCall(NeopTapeBackward(tr, lp));
     sum += lp->data[0];
     PetscCall(PetscArraycpy(grad + off, pp->grad, part[r] * P));

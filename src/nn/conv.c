@@ -1,5 +1,5 @@
 /* Convolution ops (1-D and 2-D, any kernel, stride, padding mode) on the
-   backend's conv kernels. y = z + alpha (conv(x, W) + b), z and b optional. */
+   backend's conv kernels. y = z + alpha conv(x, W) + b, z and b optional. */
 #include "nn/conv_impl.h"
 #include <neop/log.h>
 
@@ -63,7 +63,7 @@ static PetscErrorCode conv_backward(NeopTape *t, NeopTapeNode *node)
   PetscCall(neop_conv_work(k->workspace(g), &work));
   if (dx) k->conv_adjoint(g, alpha, y->grad, W->data, dx, work);
   if (dW) k->conv_weight_grad(g, alpha, x->data, y->grad, dW, work);
-  if (db) k->bias_grad(g->n, g->cy, (int64_t)g->ho * g->wo, alpha, y->grad, db);
+  if (db) NeopBackendGet()->bias_grad(g->n, g->cy, (int64_t)g->ho * g->wo, y->grad, db);
   if (dz) NeopBackendGet()->unary_backward(NEOP_UNARY_IDENTITY, y->size, NULL, NULL, y->grad, dz);
   PetscCall(PetscLogEventEnd(ev_conv, 0, 0, 0, 0));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -115,7 +115,7 @@ PetscErrorCode NeopOpConvAdd(NeopTape *t, NeopTensor *z, float alpha, NeopTensor
   } else PetscCall(be->zero((*y)->data, sizeof(float) * (size_t)(*y)->size));
   PetscCall(neop_conv_work(be->conv->workspace(&g), &work));
   be->conv->conv(&g, alpha, x->data, W->data, (*y)->data, work);
-  if (b) be->conv->bias_add(g.n, g.cy, (int64_t)g.ho * g.wo, alpha, b->data, (*y)->data);
+  if (b) be->bias_add(g.n, g.cy, (int64_t)g.ho * g.wo, b->data, 1.f, (*y)->data);
   PetscCall(NeopTapeRecord(t, "conv", conv_backward, 4, in, *y, &node));
   if (node) {
     PetscCall(NeopTapeAlloc(t, sizeof(g), &node->ctx));

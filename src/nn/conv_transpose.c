@@ -25,7 +25,7 @@ static PetscErrorCode conv_transpose_backward(NeopTape *t, NeopTapeNode *node)
   /* y = alpha W^T x: dx += alpha W dy, dW += alpha x (x) patches(dy) */
   if (dx) k->conv(g, alpha, y->grad, W->data, dx, work);
   if (dW) k->conv_weight_grad(g, alpha, y->grad, x->data, dW, work);
-  if (db) k->bias_grad(g->n, g->cx, (int64_t)g->h * g->w, alpha, y->grad, db);
+  if (db) NeopBackendGet()->bias_grad(g->n, g->cx, (int64_t)g->h * g->w, y->grad, db);
   if (dz) NeopBackendGet()->unary_backward(NEOP_UNARY_IDENTITY, y->size, NULL, NULL, y->grad, dz);
   PetscCall(PetscLogEventEnd(ev_convt, 0, 0, 0, 0));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -81,7 +81,7 @@ PetscErrorCode NeopOpConvTransposeAdd(NeopTape *t, NeopTensor *z, float alpha, N
   } else PetscCall(be->zero((*y)->data, sizeof(float) * (size_t)(*y)->size));
   PetscCall(neop_conv_work(be->conv->workspace(&g), &work));
   be->conv->conv_adjoint(&g, alpha, x->data, W->data, (*y)->data, work);
-  if (b) be->conv->bias_add(g.n, g.cx, (int64_t)g.h * g.w, alpha, b->data, (*y)->data);
+  if (b) be->bias_add(g.n, g.cx, (int64_t)g.h * g.w, b->data, 1.f, (*y)->data);
   PetscCall(NeopTapeRecord(t, "conv_transpose", conv_transpose_backward, 4, in, *y, &node));
   if (node) {
     PetscCall(NeopTapeAlloc(t, sizeof(g), &node->ctx));

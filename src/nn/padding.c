@@ -20,7 +20,7 @@ static PetscErrorCode pad_backward(NeopTape *t, NeopTapeNode *n)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode NeopOpPad(NeopTape *t, NeopTensor *x, const int *pad, NeopPadMode mode, NeopTensor **y)
+PetscErrorCode NeopOpPadSpatial(NeopTape *t, NeopTensor *x, const int *pad, NeopPadMode mode, NeopTensor **y)
 {
   NeopTapeNode *node;
   int           d, shape[4], ph, pw;

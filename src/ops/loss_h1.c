@@ -62,17 +62,20 @@ static PetscErrorCode h1_backward(NeopTape *t, NeopTapeNode *node)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode NeopOpLossH1(NeopTape *t, NeopTensor *pred, NeopTensor *target, int nglobal, PetscBool mean, NeopTensor **loss)
+PetscErrorCode NeopOpLossH1(NeopTape *t, NeopTensor *pred, NeopTensor *target, NeopReduction red, int nglobal,
+                            NeopTensor **loss)
 {
   NeopTensor   *in[2] = {pred, target};
   NeopTapeNode *node;
   H1Ctx         h;
-  double        sum = 0;
+  double        sum  = 0;
   float         v;
+  PetscBool     mean = red == NEOP_REDUCTION_MEAN;
 
   PetscFunctionBegin;
   if (!ev_h1) PetscCall(NeopLogEvent("NeopLossH1", &ev_h1));
   PetscCall(check_fields("H1 loss", pred, target, &h.dim, h.grid));
+  PetscCheck(red == NEOP_REDUCTION_SUM || mean, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "H1 loss: unknown reduction %d", (int)red);
   PetscCheck(!mean || nglobal >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "H1 loss: global batch size %d", nglobal);
   PetscCheck(!mean || pred->shape[0] <= nglobal, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
              "H1 loss: %d local samples exceed the global batch of %d", pred->shape[0], nglobal);

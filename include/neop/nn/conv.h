@@ -48,9 +48,6 @@ typedef struct NeopConvKernels {
   void (*conv_adjoint)(const NeopConvGeom *g, float alpha, const float *y, const float *w, float *x, float *work);
   /* dW (cy, cx, kh, kw) += alpha sum over samples of dY (x) patches of X */
   void (*conv_weight_grad)(const NeopConvGeom *g, float alpha, const float *x, const float *dy, float *dw, float *work);
-  /* y (n, c, p) += alpha b[c];  db[c] += alpha sum of dy (n, c, p) over n and p */
-  void (*bias_add)(int n, int c, int64_t p, float alpha, const float *b, float *y);
-  void (*bias_grad)(int n, int c, int64_t p, float alpha, const float *dy, float *db);
   /* xp (nc, h + 2 ph, w + 2 pw) = x (nc, h, w) padded; x += adjoint of that map applied to dxp */
   void (*pad)(NeopPadMode mode, int nc, int h, int w, int ph, int pw, const float *x, float *xp);
   void (*pad_adjoint)(NeopPadMode mode, int nc, int h, int w, int ph, int pw, const float *dxp, float *dx);
@@ -60,15 +57,16 @@ extern const NeopConvKernels NeopConvKernelsCPU;
 
 /* y = conv(x, W) + b; b may be NULL. */
 PetscErrorCode NeopOpConv(NeopTape *t, NeopTensor *x, NeopTensor *W, NeopTensor *b, const NeopConvSpec *spec, NeopTensor **y);
-/* y = z + alpha (conv(x, W) + b), fused (z of the output's shape): the
-   smoothing steps u + S(f - A u) of a V-cycle are two of these. */
+/* y = z + alpha conv(x, W) + b, fused (z of the output's shape, or NULL): the
+   smoothing steps u + S(f - A u) of a V-cycle are two of these. Biases use
+   the backend's bias_add/bias_grad. */
 PetscErrorCode NeopOpConvAdd(NeopTape *t, NeopTensor *z, float alpha, NeopTensor *x, NeopTensor *W, NeopTensor *b,
                              const NeopConvSpec *spec, NeopTensor **y);
-/* y = conv_transpose(x, W) + b, and y = z + alpha (conv_transpose(x, W) + b). */
+/* y = conv_transpose(x, W) + b, and y = z + alpha conv_transpose(x, W) + b. */
 PetscErrorCode NeopOpConvTranspose(NeopTape *t, NeopTensor *x, NeopTensor *W, NeopTensor *b, const NeopConvSpec *spec,
                                    NeopTensor **y);
 PetscErrorCode NeopOpConvTransposeAdd(NeopTape *t, NeopTensor *z, float alpha, NeopTensor *x, NeopTensor *W, NeopTensor *b,
                                       const NeopConvSpec *spec, NeopTensor **y);
 /* y = x padded by pad[d] on both sides of spatial dim d (torch's F.pad with
    mode constant-0 / circular / reflect), 1-D or 2-D fields. */
-PetscErrorCode NeopOpPad(NeopTape *t, NeopTensor *x, const int *pad, NeopPadMode mode, NeopTensor **y);
+PetscErrorCode NeopOpPadSpatial(NeopTape *t, NeopTensor *x, const int *pad, NeopPadMode mode, NeopTensor **y);

@@ -8,8 +8,9 @@
    (floor) and i - n otherwise (torch's cat(arange(0, n//2), arange(-n//2, 0))).
    So modes with |k| >= 20 keep their L2 part and lose their derivative part.
    1-D fields use sqrt(1 + kx'^2). The batch reduction is a sum over the local
-   samples divided, when 'mean', by the GLOBAL batch size nglobal (data
-   parallel: see neop/data.h); MgNO sums (mean = false).
+   samples (NEOP_REDUCTION_SUM, what MgNO trains with) or that sum divided by
+   the GLOBAL batch size nglobal (NEOP_REDUCTION_MEAN; data parallel: see
+   neop/data.h).
 
    The FFTs run behind the backend's sub-table NeopH1Kernels (CPU: FFTW). */
 #pragma once
@@ -30,8 +31,10 @@ typedef struct NeopH1Kernels {
 
 extern const NeopH1Kernels NeopH1KernelsCPU;
 
-/* loss (scalar) = sum_i L_i / (mean ? nglobal : 1) over the n local samples
-   of pred and target (n, C, *S), 1-D or 2-D. Gradients flow to both. Not collective. */
-PetscErrorCode NeopOpLossH1(NeopTape *t, NeopTensor *pred, NeopTensor *target, int nglobal, PetscBool mean, NeopTensor **loss);
+/* loss (scalar) = sum_i L_i (SUM), or divided by nglobal (MEAN), over the n
+   local samples of pred and target (n, C, *S), 1-D or 2-D. Gradients flow to
+   both. Not collective. */
+PetscErrorCode NeopOpLossH1(NeopTape *t, NeopTensor *pred, NeopTensor *target, NeopReduction red, int nglobal,
+                            NeopTensor **loss);
 /* err[i] = L_i for every sample (evaluation metric). Not collective. */
 PetscErrorCode NeopLossH1PerSample(const NeopTensor *pred, const NeopTensor *target, double *err);

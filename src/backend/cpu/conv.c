@@ -195,38 +195,11 @@ static void conv_weight_grad(const NeopConvGeom *g, float alpha, const float *x,
   }
 }
 
-static void bias_add(int n, int c, int64_t p, float alpha, const float *b, float *y)
-{
-  for (int s = 0; s < n; s++)
-    for (int o = 0; o < c; o++) {
-      float *ys = y + ((int64_t)s * c + o) * p, v = alpha * b[o];
-#pragma omp simd
-      for (int64_t i = 0; i < p; i++) ys[i] += v;
-    }
-}
-
-static void bias_grad(int n, int c, int64_t p, float alpha, const float *dy, float *db)
-{
-  for (int o = 0; o < c; o++) {
-    double acc = 0;
-    for (int s = 0; s < n; s++) {
-      const float *d = dy + ((int64_t)s * c + o) * p;
-      float        a = 0;
-#pragma omp simd reduction(+ : a)
-      for (int64_t i = 0; i < p; i++) a += d[i];
-      acc += a;
-    }
-    db[o] += alpha * (float)acc;
-  }
-}
-
 const NeopConvKernels NeopConvKernelsCPU = {
   .workspace        = conv_workspace,
   .conv             = conv_forward,
   .conv_adjoint     = conv_adjoint,
   .conv_weight_grad = conv_weight_grad,
-  .bias_add         = bias_add,
-  .bias_grad        = bias_grad,
   .pad              = neop_cpu_pad,
   .pad_adjoint      = neop_cpu_pad_adjoint,
 };
