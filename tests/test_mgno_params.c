@@ -34,8 +34,10 @@ int main(int argc, char **argv)
 {
   int64_t   n, n1, n2;
   NeopModel m;
+  PetscBool verbose_view = PETSC_FALSE;
 
   PetscCall(NeopTestInitialize(&argc, &argv));
+  PetscCall(PetscOptionsGetBool(NULL, NULL, "-view", &verbose_view, NULL));
   PetscCall(count(NULL, 2, 1, &n, &m));
   NeopTestCheck(n == 572661, "Darcy-rough defaults: %lld parameters, the paper's MgNO has 572661", (long long)n);
   NeopTestCheck(!strcmp(recorded(m, "-mgno_pre_smooth"), "1,1,1,1,1,2"), "pre-smoothing recorded as 1,1,1,1,1,2 (%s)",
@@ -47,6 +49,7 @@ int main(int argc, char **argv)
                   !strcmp(recorded(m, "-mgno_layers"), "4") && !strcmp(recorded(m, "-mgno_grid"), "256") &&
                   !strcmp(recorded(m, "-mgno_activation"), "gelu"),
                 "every option is recorded");
+  if (verbose_view) PetscCall(NeopModelView(m, NULL));
   PetscCall(NeopModelDestroy(&m));
   /* the padding mode changes no parameter count */
   PetscCall(count("-mgno_padding circular", 2, 1, &n1, NULL));

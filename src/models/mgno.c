@@ -152,13 +152,13 @@ static PetscErrorCode mgno_view(NeopModel m, PetscViewer viewer)
                                    g->residual_restriction ? ", residual restriction" : ""));
   for (int l = 0; l < g->levels; l++) {
     const NeopMgLevel *L = &g->mg[0]->level[l];
-    if (m->dim == 2)
-      PetscCall(PetscViewerASCIIPrintf(viewer, "level %d: %d x %d, pre %d, post %d, prolongation kernel %s%d x %d\n", l,
-                                       L->extent[0], L->extent[1], g->pre[l], g->post[l], l + 1 < g->levels ? "" : "(none) ",
-                                       L->pkernel[0], L->pkernel[1]));
-    else
-      PetscCall(PetscViewerASCIIPrintf(viewer, "level %d: %d, pre %d, post %d, prolongation kernel %s%d\n", l, L->extent[0],
-                                       g->pre[l], g->post[l], l + 1 < g->levels ? "" : "(none) ", L->pkernel[0]));
+    char               ext[32], ker[48] = "";
+    if (m->dim == 2) PetscCall(PetscSNPrintf(ext, sizeof(ext), "%d x %d", L->extent[0], L->extent[1]));
+    else PetscCall(PetscSNPrintf(ext, sizeof(ext), "%d", L->extent[0]));
+    if (l + 1 < g->levels && m->dim == 2)
+      PetscCall(PetscSNPrintf(ker, sizeof(ker), ", prolongation kernel %d x %d", L->pkernel[0], L->pkernel[1]));
+    else if (l + 1 < g->levels) PetscCall(PetscSNPrintf(ker, sizeof(ker), ", prolongation kernel %d", L->pkernel[0]));
+    PetscCall(PetscViewerASCIIPrintf(viewer, "level %d: %s, pre %d, post %d%s\n", l, ext, g->pre[l], g->post[l], ker));
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -1,4 +1,4 @@
-/* Shared by the convolution ops (src/nn/conv*.c, src/nn/mgconv.c). */
+/* Shared by the convolution ops (src/nn/conv.c, conv_transpose.c, padding.c). */
 #pragma once
 #include <neop/nn/conv.h>
 
