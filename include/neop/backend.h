@@ -72,6 +72,8 @@ typedef struct NeopBackend {
   const struct NeopAttentionKernels *attention; /* neop/nn/transformer.h */
   const struct NeopOptimKernels *optim; /* optimizer updates, neop/optim.h */
   const struct NeopNormalizerKernels *normalizer; /* include/neop/data.h */
+  const struct NeopConvKernels *conv; /* 1-D/2-D convolutions: neop/nn/conv.h */
+  const struct NeopH1Kernels   *h1;   /* FFT-based H1 loss: neop/nn/loss_h1.h */
 } NeopBackend;
 
 /* The backend in use (the CPU one in this build). Not collective. */

@@ -5,3 +5,4 @@
 
 PetscErrorCode NeopModelCreate_Transolver(NeopModel m);
 PetscErrorCode NeopModelCreate_MLP(NeopModel m);
+PetscErrorCode NeopModelCreate_MgNO(NeopModel m);

@@ -10,5 +10,6 @@ PetscErrorCode NeopModelRegisterAll(void)
   done = PETSC_TRUE;
   PetscCall(NeopModelRegister("transolver", NeopModelCreate_Transolver));
   PetscCall(NeopModelRegister("mlp", NeopModelCreate_MLP));
+  PetscCall(NeopModelRegister("mgno", NeopModelCreate_MgNO));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

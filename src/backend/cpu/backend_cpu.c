@@ -1,5 +1,7 @@
 #include "backend/cpu/cpu.h"
 #include <neop/nn/transformer.h>
+#include <neop/nn/conv.h>
+#include <neop/nn/loss_h1.h>
 
 const NeopBackend NeopBackendCPU = {
   .name           = "cpu",
@@ -29,6 +31,8 @@ const NeopBackend NeopBackendCPU = {
   .attention      = &NeopAttentionKernelsCPU,
   .optim          = &neop_cpu_optim,
   .normalizer     = &neop_cpu_normalizer,
+  .conv           = &NeopConvKernelsCPU,
+  .h1             = &NeopH1KernelsCPU,
 };
 
 const NeopBackend *NeopBackendGet(void) { return &NeopBackendCPU; }
