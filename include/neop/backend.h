@@ -43,6 +43,7 @@ typedef struct NeopBackend {
   void (*unary_forward)(NeopUnaryKind kind, int64_t n, const float *x, float *y);
   void (*unary_backward)(NeopUnaryKind kind, int64_t n, const float *x, const float *y, const float *dy,
                          float *dx);
+  const struct NeopSpectralKernels *spectral; /* neop/nn/spectral_conv.h */
 } NeopBackend;
 
 /* The backend in use (the CPU one in this build). Not collective. */

@@ -12,6 +12,7 @@ const NeopBackend NeopBackendCPU = {
   .sgemm_batched  = neop_cpu_sgemm_batched,
   .unary_forward  = neop_cpu_unary_forward,
   .unary_backward = neop_cpu_unary_backward,
+  .spectral       = &neop_cpu_spectral,
 };
 
 const NeopBackend *NeopBackendGet(void) { return &NeopBackendCPU; }

@@ -13,3 +13,4 @@ void neop_cpu_sgemm_batched(PetscBool transA, PetscBool transB, int M, int N, in
                             int ldc, int64_t strideC, int batch);
 void neop_cpu_unary_forward(NeopUnaryKind kind, int64_t n, const float *x, float *y);
 void neop_cpu_unary_backward(NeopUnaryKind kind, int64_t n, const float *x, const float *y, const float *dy, float *dx);
+extern const struct NeopSpectralKernels neop_cpu_spectral;
