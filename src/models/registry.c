@@ -1,5 +1,6 @@
 /* Every model family linked into libneop registers here. */
 #include <neop/model.h>
+#include <neop/models.h>
 
 PetscErrorCode NeopModelRegisterAll(void)
 {
@@ -8,5 +9,6 @@ PetscErrorCode NeopModelRegisterAll(void)
   PetscFunctionBegin;
   if (done) PetscFunctionReturn(PETSC_SUCCESS);
   done = PETSC_TRUE;
+  PetscCall(NeopModelRegister("fno", NeopModelCreate_FNO));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

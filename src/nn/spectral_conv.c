@@ -123,8 +123,7 @@ PetscErrorCode NeopSpectralConvAddParams(NeopParams *p, const char *prefix, int 
   }
   shape[2 + dim] = 2;
   for (int c = 0; c < NeopSpectralCorners(dim); c++) {
-    if (dim == 1) PetscCall(PetscSNPrintf(name, sizeof(name), "%s.weights", prefix));
-    else PetscCall(PetscSNPrintf(name, sizeof(name), "%s.weights%d", prefix, c + 1));
+    PetscCall(PetscSNPrintf(name, sizeof(name), "%s.weights%d", prefix, c + 1));
     PetscCall(NeopParamsAdd(p, name, dim + 3, shape, NeopInitUniform(0.0, 1.0 / ((double)cin * cout)), &w[c]));
   }
   PetscFunctionReturn(PETSC_SUCCESS);

@@ -50,9 +50,9 @@ int64_t NeopSpectralKeptModes(const NeopSpectralShape *s);
    in a non-last dim, m_d > S_d/2 + 1). Not collective. */
 PetscErrorCode NeopOpSpectralConv(NeopTape *t, NeopTensor *x, int nw, NeopTensor *const *w, NeopTensor **y);
 
-/* Declares the corner weights of one layer, named "<prefix>.weights1", ...
-   ("<prefix>.weights" in 1-D, as fourier_1d.py), initialised like the FNO
-   scripts: 1/(cin cout) * U(0, 1) for the real and the imaginary parts.
-   w gets NeopSpectralCorners(dim) tensors. Not collective. */
+/* Declares the corner weights of one layer, named "<prefix>.weights1", ...,
+   "<prefix>.weights<2^(d-1)>" as in the FNO scripts, initialised like them:
+   1/(cin cout) * U(0, 1) for the real and the imaginary parts. w gets
+   NeopSpectralCorners(dim) tensors. Not collective. */
 PetscErrorCode NeopSpectralConvAddParams(NeopParams *p, const char *prefix, int dim, int cin, int cout, const int *modes,
                                          NeopTensor **w);
