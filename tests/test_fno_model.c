@@ -26,7 +26,7 @@ static PetscErrorCode fixture_count(const char *attr, long long *v)
 /* A 2-D model 1 -> 1 channel from the options string (inserted, then cleared). */
 static PetscErrorCode build(const char *opts, NeopModel *m)
 {
-  static const char *names[] = {"-fno_modes", "-fno_width", "-fno_layers", "-fno_padding", "-fno_channel_mlp", "-fno_proj_width", "-fno_activation", "-model_seed"};
+  static const char *names[] = {"-fno_modes", "-fno_width", "-fno_layers", "-fno_padding", "-fno_channel_mlp", "-fno_proj_width", "-fno_activation", "-fno_transform", "-model_seed"};
 
   PetscFunctionBegin;
   PetscCall(PetscOptionsInsertString(NULL, opts));

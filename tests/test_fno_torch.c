@@ -67,7 +67,7 @@ static PetscErrorCode read_tensor(NeopTape *t, const char *scase, const char *wh
 }
 
 /* Compares a tensor's values (or gradient) with /<case>/<what>, shapes included. */
-static PetscErrorCode check(const char *scase, const char *what, const NeopTensor *like, const float *a)
+static PetscErrorCode check(const char *scase, const char *label, const char *what, const NeopTensor *like, const float *a)
 {
   float *v;
   int    ndim, shape[NEOP_MAX_DIMS];
@@ -77,8 +77,8 @@ static PetscErrorCode check(const char *scase, const char *what, const NeopTenso
   PetscCall(read(scase, what, &v, &ndim, shape));
   PetscBool same = (PetscBool)(ndim == like->ndim);
   for (int i = 0; same && i < ndim; i++) same = (PetscBool)(shape[i] == like->shape[i]);
-  NeopTestCheck(same, "%s %s: neop's shape %s matches PyTorch's", scase, what, NeopTensorShapeString(like, buf, sizeof(buf)));
-  if (same) compare(scase, what, like->size, a ? a : like->data, v);
+  NeopTestCheck(same, "%s %s: neop's shape %s matches PyTorch's", label, what, NeopTensorShapeString(like, buf, sizeof(buf)));
+  if (same) compare(label, what, like->size, a ? a : like->data, v);
   PetscCall(PetscFree(v));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -127,12 +127,12 @@ static double half_sum_squares(const NeopTensor *y)
   return s;
 }
 
-static PetscErrorCode check_layer(const char *scase, int d)
+static PetscErrorCode check_layer(const char *scase, int d, NeopSpectralMethod method)
 {
   NeopTape   *t;
   NeopTensor *x, *w[NEOP_SPECTRAL_MAX_CORNERS], *y, *loss;
   int         nw = NeopSpectralCorners(d);
-  char        what[64];
+  char        what[64], label[96];
 
   PetscFunctionBegin;
   PetscCall(NeopTapeCreate(&t));
@@ -143,32 +143,36 @@ static PetscErrorCode check_layer(const char *scase, int d)
     PetscCall(read_tensor(t, scase, what, &w[c]));
     w[c]->requires_grad = PETSC_TRUE;
   }
-  PetscCall(NeopOpSpectralConv(t, x, nw, w, &y));
-  PetscCall(check(scase, "y", y, NULL));
+  PetscCall(NeopOpSpectralConv(t, method, x, nw, w, &y));
+  PetscCall(PetscSNPrintf(label, sizeof(label), "%s (%s)", scase, NeopSpectralMethods[method]));
+  PetscCall(check(scase, label, "y", y, NULL));
   PetscCall(read_tensor(t, scase, "loss", &loss));
-  compare(scase, "loss", 1, (float[]){(float)half_sum_squares(y)}, loss->data);
+  compare(label, "loss", 1, (float[]){(float)half_sum_squares(y)}, loss->data);
   PetscCall(backward_sum_squares(t, y));
-  PetscCall(check(scase, "grad_x", x, x->grad));
+  PetscCall(check(scase, label, "grad_x", x, x->grad));
   for (int c = 0; c < nw; c++) {
     PetscCall(PetscSNPrintf(what, sizeof(what), "grad/weights%d", c + 1));
-    PetscCall(check(scase, what, w[c], w[c]->grad));
+    PetscCall(check(scase, label, what, w[c], w[c]->grad));
   }
   PetscCall(NeopTapeDestroy(&t));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode check_model(const char *scase, int d)
+static PetscErrorCode check_model(const char *scase, int d, const char *transform)
 {
-  static const char *names[] = {"-fno_modes", "-fno_width", "-fno_layers", "-fno_padding", "-fno_channel_mlp", "-fno_proj_width", "-fno_activation"};
+  static const char *names[] = {"-fno_modes", "-fno_width", "-fno_layers", "-fno_padding", "-fno_channel_mlp", "-fno_proj_width", "-fno_activation", "-fno_transform"};
   NeopModel          m;
   NeopTape          *t;
   NeopTensor        *x, *y, *loss;
-  char               opts[256], what[96];
+  char               opts[320], what[96], label[96];
   PetscBool          view;
 
   PetscFunctionBegin;
   for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) PetscCall(PetscOptionsClearValue(NULL, names[i]));
   PetscCall(read_options(scase, opts, sizeof(opts)));
+  PetscCall(PetscStrlcat(opts, " -fno_transform ", sizeof(opts)));
+  PetscCall(PetscStrlcat(opts, transform, sizeof(opts)));
+  PetscCall(PetscSNPrintf(label, sizeof(label), "%s (%s)", scase, transform));
   PetscCall(PetscOptionsInsertString(NULL, opts));
   PetscCall(NeopModelCreate(PETSC_COMM_SELF, &m));
   PetscCall(NeopModelSetType(m, "fno"));
@@ -194,15 +198,15 @@ static PetscErrorCode check_model(const char *scase, int d)
   PetscCall(read_tensor(t, scase, "x", &x));
   x->requires_grad = PETSC_TRUE;
   PetscCall(NeopModelForward(m, t, x, &y));
-  PetscCall(check(scase, "y", y, NULL));
+  PetscCall(check(scase, label, "y", y, NULL));
   PetscCall(read_tensor(t, scase, "loss", &loss));
-  compare(scase, "loss", 1, (float[]){(float)half_sum_squares(y)}, loss->data);
+  compare(label, "loss", 1, (float[]){(float)half_sum_squares(y)}, loss->data);
   PetscCall(backward_sum_squares(t, y));
-  PetscCall(check(scase, "grad_x", x, x->grad));
+  PetscCall(check(scase, label, "grad_x", x, x->grad));
   for (int i = 0; i < m->params->n; i++) {
     NeopParam *p = m->params->list[i];
     PetscCall(PetscSNPrintf(what, sizeof(what), "grad/%s", p->name));
-    PetscCall(check(scase, what, &p->tensor, p->tensor.grad));
+    PetscCall(check(scase, label, what, &p->tensor, p->tensor.grad));
   }
   PetscCall(PetscOptionsHasName(NULL, NULL, "-view", &view));
   if (view) PetscCall(NeopModelView(m, PETSC_VIEWER_STDOUT_SELF));
@@ -215,11 +219,13 @@ static PetscErrorCode check_model(const char *scase, int d)
 int main(int argc, char **argv)
 {
   PetscCall(NeopTestInitialize(&argc, &argv));
-  PetscCall(check_layer("spectral1d", 1));
-  PetscCall(check_layer("spectral2d", 2));
-  PetscCall(check_layer("spectral3d", 3));
-  PetscCall(check_model("fno1d", 1));
-  PetscCall(check_model("fno2d", 2));
-  PetscCall(check_model("fno3d", 3));
+  for (int k = NEOP_SPECTRAL_FFT; k <= NEOP_SPECTRAL_DFT; k++) {
+    PetscCall(check_layer("spectral1d", 1, (NeopSpectralMethod)k));
+    PetscCall(check_layer("spectral2d", 2, (NeopSpectralMethod)k));
+    PetscCall(check_layer("spectral3d", 3, (NeopSpectralMethod)k));
+    PetscCall(check_model("fno1d", 1, NeopSpectralMethods[k]));
+    PetscCall(check_model("fno2d", 2, NeopSpectralMethods[k]));
+    PetscCall(check_model("fno3d", 3, NeopSpectralMethods[k]));
+  }
   return NeopTestFinalize();
 }

@@ -5,10 +5,16 @@
 #include <neop/nn/spectral_conv.h>
 #include <math.h>
 
+typedef struct {
+  NeopSpectralMethod method;
+  int                nw;
+} Case;
+
 static PetscErrorCode spectral_fn(NeopTape *t, NeopTensor **in, void *ctx, NeopTensor **out)
 {
+  Case *c = (Case *)ctx;
   PetscFunctionBegin;
-  PetscCall(NeopOpSpectralConv(t, in[0], *(int *)ctx, in + 1, out));
+  PetscCall(NeopOpSpectralConv(t, c->method, in[0], c->nw, in + 1, out));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -65,14 +71,18 @@ static void direct(int d, int N, int cin, int cout, const int *S, const int *m, 
     }
 }
 
-static PetscErrorCode check_case(const char *name, int d, int N, int cin, int cout, const int *S, const int *m, uint64_t seed)
+static PetscErrorCode check_case(const char *name0, NeopSpectralMethod method, int d, int N, int cin, int cout, const int *S, const int *m,
+                                 uint64_t seed)
 {
   int     nw = 1 << (d - 1), ndim[5], shape[5][NEOP_MAX_DIMS];
+  Case    cs = {method, nw};
+  char    name[96];
   float  *data[5];
   int64_t size[5];
   char    what[128];
 
   PetscFunctionBegin;
+  PetscCall(PetscSNPrintf(name, sizeof(name), "%s (%s)", name0, NeopSpectralMethods[method]));
   ndim[0]     = d + 2;
   shape[0][0] = N;
   shape[0][1] = cin;
@@ -98,7 +108,7 @@ static PetscErrorCode check_case(const char *name, int d, int N, int cin, int co
   }
   /* gradients: the map is linear in x and in each w, so central differences are exact up to rounding */
   PetscCall(PetscSNPrintf(what, sizeof(what), "spectral conv %s", name));
-  PetscCall(NeopTestGradCheck(what, spectral_fn, &nw, 1 + nw, ndim, shape, data, 1e-2, 1e-2, 1e-3));
+  PetscCall(NeopTestGradCheck(what, spectral_fn, &cs, 1 + nw, ndim, shape, data, 1e-2, 1e-2, 1e-3));
 
   /* forward against the direct DFT */
   {
@@ -111,7 +121,7 @@ static PetscErrorCode check_case(const char *name, int d, int N, int cin, int co
       PetscCall(NeopTapeTensor(t, ndim[k], shape[k], &in[k]));
       PetscCall(PetscArraycpy(in[k]->data, data[k], size[k]));
     }
-    PetscCall(NeopOpSpectralConv(t, in[0], nw, in + 1, &y));
+    PetscCall(NeopOpSpectralConv(t, method, in[0], nw, in + 1, &y));
     PetscCall(PetscMalloc2(y->size, &ref, y->size, &reff));
     direct(d, N, cin, cout, S, m, data[0], data + 1, ref);
     for (int64_t k = 0; k < y->size; k++) reff[k] = (float)ref[k];
@@ -129,27 +139,27 @@ int main(int argc, char **argv)
   PetscCall(NeopTestInitialize(&argc, &argv));
   {
     int S[1] = {16}, m[1] = {5};
-    PetscCall(check_case("1-D even", 1, 2, 3, 4, S, m, 10));
+    for (int k = NEOP_SPECTRAL_FFT; k <= NEOP_SPECTRAL_DFT; k++) PetscCall(check_case("1-D even", (NeopSpectralMethod)k, 1, 2, 3, 4, S, m, 10));
   }
   {
     int S[1] = {9}, m[1] = {5}; /* all bins of an odd grid */
-    PetscCall(check_case("1-D odd, all bins", 1, 2, 2, 3, S, m, 20));
+    for (int k = NEOP_SPECTRAL_FFT; k <= NEOP_SPECTRAL_DFT; k++) PetscCall(check_case("1-D odd, all bins", (NeopSpectralMethod)k, 1, 2, 2, 3, S, m, 20));
   }
   {
     int S[1] = {8}, m[1] = {5}; /* Nyquist bin kept */
-    PetscCall(check_case("1-D Nyquist kept", 1, 1, 2, 2, S, m, 30));
+    for (int k = NEOP_SPECTRAL_FFT; k <= NEOP_SPECTRAL_DFT; k++) PetscCall(check_case("1-D Nyquist kept", (NeopSpectralMethod)k, 1, 1, 2, 2, S, m, 30));
   }
   {
     int S[2] = {8, 7}, m[2] = {3, 2};
-    PetscCall(check_case("2-D", 2, 2, 3, 2, S, m, 40));
+    for (int k = NEOP_SPECTRAL_FFT; k <= NEOP_SPECTRAL_DFT; k++) PetscCall(check_case("2-D", (NeopSpectralMethod)k, 2, 2, 3, 2, S, m, 40));
   }
   {
     int S[2] = {6, 6}, m[2] = {3, 4}; /* all first-dim modes, last-dim Nyquist kept */
-    PetscCall(check_case("2-D full", 2, 2, 2, 3, S, m, 50));
+    for (int k = NEOP_SPECTRAL_FFT; k <= NEOP_SPECTRAL_DFT; k++) PetscCall(check_case("2-D full", (NeopSpectralMethod)k, 2, 2, 2, 3, S, m, 50));
   }
   {
     int S[3] = {6, 5, 6}, m[3] = {2, 2, 3};
-    PetscCall(check_case("3-D", 3, 2, 2, 2, S, m, 60));
+    for (int k = NEOP_SPECTRAL_FFT; k <= NEOP_SPECTRAL_DFT; k++) PetscCall(check_case("3-D", (NeopSpectralMethod)k, 3, 2, 2, 2, S, m, 60));
   }
   {
     /* overlapping corners are refused */
@@ -162,7 +172,7 @@ int main(int argc, char **argv)
     PetscCall(NeopTapeTensor(t, 5, ws, &w[0]));
     PetscCall(NeopTapeTensor(t, 5, ws, &w[1]));
     PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
-    ierr = NeopOpSpectralConv(t, x, 2, w, &y);
+    ierr = NeopOpSpectralConv(t, NEOP_SPECTRAL_AUTO, x, 2, w, &y);
     PetscCall(PetscPopErrorHandler());
     NeopTestCheck(ierr == PETSC_ERR_ARG_OUTOFRANGE, "4 modes on a 6-point non-last dim are refused (error %d)", (int)ierr);
     PetscCall(NeopTapeDestroy(&t));

@@ -32,6 +32,7 @@ typedef struct {
   int           width, layers, proj_width;
   NeopUnaryKind act;
   PetscBool     channel_mlp;
+  NeopSpectralMethod transform; /* how the spectral convs compute their transforms */
   PetscReal     padding[3]; /* per dim: < 1 a fraction of the grid, else a number of points */
   /* parameters */
   NeopTensor *lift_W, *lift_b;   /* (width, Cin + d), (width) */
@@ -66,6 +67,8 @@ static PetscErrorCode fno_setfromoptions(NeopModel m, PetscOptionItems *PetscOpt
   PetscCall(PetscStrncpy(act, NeopUnaryKindName(f->act), sizeof(act)));
   PetscCall(PetscOptionsString("-activation", "activation (gelu, relu, tanh, silu, ...)", NULL, act, act, sizeof(act), NULL));
   PetscCall(NeopUnaryKindFromName(act, &f->act));
+  PetscCall(PetscOptionsEnum("-transform", "spectral conv transforms: fft (FFTW), dft (DFT matrices on BLAS), auto (by flop count)",
+                             NULL, NeopSpectralMethods, (PetscEnum)f->transform, (PetscEnum *)&f->transform, NULL));
   PetscCall(PetscOptionsBool("-channel_mlp", "2023 scripts: a channel MLP after each spectral conv and an MLP projection", NULL,
                              f->channel_mlp, &f->channel_mlp, NULL));
   PetscCall(PetscOptionsRealArray("-padding",
@@ -106,6 +109,7 @@ static PetscErrorCode fno_setfromoptions(NeopModel m, PetscOptionItems *PetscOpt
   for (int i = 0; i < d; i++) PetscCall(PetscSNPrintf(buf + strlen(buf), sizeof(buf) - strlen(buf), i ? ",%.17g" : "%.17g", (double)f->padding[i]));
   PetscCall(NeopModelRecordOption(m, "-fno_padding", "%s", buf));
   PetscCall(NeopModelRecordOption(m, "-fno_proj_width", "%d", f->proj_width));
+  PetscCall(NeopModelRecordOption(m, "-fno_transform", "%s", NeopSpectralMethods[f->transform]));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -177,7 +181,7 @@ static PetscErrorCode fno_forward(NeopModel m, NeopTape *t, NeopTensor *x, NeopT
   if (padded) PetscCall(NeopOpDomainPad(t, v, pad, &v));      /* (N, width, *(S + pad)) */
   for (int l = 0; l < f->layers; l++) {
     FNOLayer *L = &f->layer[l];
-    PetscCall(NeopOpSpectralConv(t, v, NeopSpectralCorners(d), L->w, &k));
+    PetscCall(NeopOpSpectralConv(t, f->transform, v, NeopSpectralCorners(d), L->w, &k));
     if (f->channel_mlp) {
       PetscCall(NeopOpChannelLinear(t, k, L->mlp1_W, L->mlp1_b, &k));
       PetscCall(NeopOpUnary(t, f->act, k, &k));
@@ -251,6 +255,7 @@ PetscErrorCode NeopModelCreate_FNO(NeopModel m)
   f->layers             = 4;
   f->act                = NEOP_UNARY_GELU;
   f->channel_mlp        = PETSC_FALSE;
+  f->transform          = NEOP_SPECTRAL_AUTO;
   m->data               = f;
   m->ops.setfromoptions = fno_setfromoptions;
   m->ops.setup          = fno_setup;

@@ -3,7 +3,30 @@
 #include <neop/nn/spectral_conv.h>
 #include <neop/log.h>
 
+#include <math.h>
+
 static PetscLogEvent ev_spectral;
+
+const char *const NeopSpectralMethods[] = {"auto", "fft", "dft", "NeopSpectralMethod", "NEOP_SPECTRAL_", NULL};
+
+NeopSpectralMethod NeopSpectralChooseMethod(const NeopSpectralShape *s)
+{
+  /* flops per channel row of one transform direction: FFT lines of 2.5 n log2 n (real) and
+     5 S log2 S (complex, on the kept columns); DFT products of 4 n m_d (real) and 16 m_i S_i (complex) */
+  double fft = 0, dft = 0, cols = s->modes[s->dim - 1], lead = 1;
+  int    n = s->S[s->dim - 1];
+  for (int i = 0; i < s->dim - 1; i++) lead *= s->S[i];
+  fft += lead * 2.5 * n * log2(n > 1 ? n : 2);
+  dft += lead * 4.0 * n * cols;
+  for (int i = s->dim - 2; i >= 0; i--) { /* FFT: full leading grid; DFT: dims after i already cut to their kept rows */
+    double fother = cols * lead / s->S[i], dother = cols;
+    for (int j = 0; j < s->dim - 1; j++)
+      if (j != i) dother *= j < i ? s->S[j] : 2 * s->modes[j];
+    fft += fother * 5.0 * s->S[i] * log2(s->S[i] > 1 ? s->S[i] : 2);
+    dft += dother * 8.0 * 2 * s->modes[i] * s->S[i];
+  }
+  return dft <= NEOP_SPECTRAL_DFT_FACTOR * fft ? NEOP_SPECTRAL_DFT : NEOP_SPECTRAL_FFT;
+}
 
 int NeopSpectralCorners(int dim) { return 1 << (dim - 1); }
 
@@ -44,7 +67,8 @@ static PetscErrorCode spectral_backward(NeopTape *t, NeopTapeNode *n)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode NeopOpSpectralConv(NeopTape *t, NeopTensor *x, int nw, NeopTensor *const *w, NeopTensor **y)
+PetscErrorCode NeopOpSpectralConv(NeopTape *t, NeopSpectralMethod method, NeopTensor *x, int nw, NeopTensor *const *w,
+                                  NeopTensor **y)
 {
   const NeopBackend *be = NeopBackendGet();
   NeopSpectralShape  s;
@@ -84,6 +108,7 @@ PetscErrorCode NeopOpSpectralConv(NeopTape *t, NeopTensor *x, int nw, NeopTensor
                "spectral conv: %d modes in dim %d of a grid of %d points (at most %d%s)", s.modes[i], i + 1, s.S[i], most,
                i < d - 1 ? ": the positive and negative modes would overlap" : "");
   }
+  s.method = method == NEOP_SPECTRAL_AUTO ? NeopSpectralChooseMethod(&s) : method;
   PetscCall(PetscLogEventBegin(ev_spectral, 0, 0, 0, 0));
   for (int i = 0; i < x->ndim; i++) shape[i] = x->shape[i];
   shape[1] = s.cout;

@@ -18,7 +18,21 @@
 
 #define NEOP_SPECTRAL_MAX_CORNERS 4
 
+/* How the truncated transforms are computed. Both give the same function up
+   to rounding; the choice is speed:
+     FFT:  FFTW (batched r2c/c2r along the last dim, complex FFTs over the
+           leading dims on the kept columns only), O(S log S) per line;
+     DFT:  the kept rows of the DFT matrices applied with sgemm/cgemm,
+           O(S m) per line, faster while the modes are few (FNO's usual case);
+     AUTO: DFT when its flop count is at most NEOP_SPECTRAL_DFT_FACTOR times
+           the FFT's (measured with bench/bench_spectral, docs/fno.md). */
+typedef enum { NEOP_SPECTRAL_AUTO, NEOP_SPECTRAL_FFT, NEOP_SPECTRAL_DFT } NeopSpectralMethod;
+#define NEOP_SPECTRAL_DFT_FACTOR 8.0
+/* "auto", "fft", "dft" (a PETSc enum list: PetscOptionsEnum takes it) */
+extern const char *const NeopSpectralMethods[];
+
 typedef struct {
+  NeopSpectralMethod method; /* FFT or DFT (AUTO is resolved by the op) */
   int dim;      /* spatial dims d, 1..3 */
   int N;        /* batch */
   int cin, cout;
@@ -46,9 +60,13 @@ int     NeopSpectralCorners(int dim);
 int64_t NeopSpectralKeptModes(const NeopSpectralShape *s);
 
 /* y = SpectralConv(x; w[0..nw)) as above, nw = NeopSpectralCorners(dim), the
-   modes taken from the weight shapes. Refuses modes that overlap (2 m_i > S_i
-   in a non-last dim, m_d > S_d/2 + 1). Not collective. */
-PetscErrorCode NeopOpSpectralConv(NeopTape *t, NeopTensor *x, int nw, NeopTensor *const *w, NeopTensor **y);
+   modes taken from the weight shapes, the transforms computed by 'method'.
+   Refuses modes that overlap (2 m_i > S_i in a non-last dim, m_d > S_d/2 + 1).
+   Not collective. */
+PetscErrorCode NeopOpSpectralConv(NeopTape *t, NeopSpectralMethod method, NeopTensor *x, int nw, NeopTensor *const *w,
+                                  NeopTensor **y);
+/* The method AUTO chooses for a shape (FFT or DFT). Not collective. */
+NeopSpectralMethod NeopSpectralChooseMethod(const NeopSpectralShape *s);
 
 /* Declares the corner weights of one layer, named "<prefix>.weights1", ...,
    "<prefix>.weights<2^(d-1)>" as in the FNO scripts, initialised like them:
