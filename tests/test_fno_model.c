@@ -76,9 +76,9 @@ int main(int argc, char **argv)
                   "spectral weights in [0, %g): min %g max %g mean %g", scale, lo, hi, mean);
   }
   PetscCall(NeopModelDestroy(&m));
-  PetscCall(fixture_count("darcy_2023_parameters", &ref));
+  PetscCall(fixture_count("darcy_mlp_parameters", &ref));
   PetscCall(build("-fno_channel_mlp", &m));
-  NeopTestCheck(NeopModelParameterCount(m) == ref, "-fno_channel_mlp 2-D FNO has %lld parameters, PyTorch's 2023 script %lld",
+  NeopTestCheck(NeopModelParameterCount(m) == ref, "-fno_channel_mlp 2-D FNO has %lld parameters, PyTorch's current script %lld",
                 (long long)NeopModelParameterCount(m), ref);
   PetscCall(NeopModelDestroy(&m));
 

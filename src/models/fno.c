@@ -5,12 +5,12 @@
        -> L layers  v = act(K_l(v) + W_l v)   (no act after the last)
        -> crop -> projection width -> proj_width -> act -> Cout
 
-   K_l is the spectral convolution; with -fno_channel_mlp (the 2023 scripts)
+   K_l is the spectral convolution; with -fno_channel_mlp (the current scripts)
    it is followed by a channel MLP (1x1, act, 1x1) and the projection is the
    same kind of MLP. Parameter names are the scripts' module names, so a
    PyTorch state_dict maps one to one:
      2021 scripts: fc0, conv{l}.weights{c}, w{l}, fc1, fc2
-     2023 scripts: p, conv{l}.weights{c}, mlp{l}.mlp{1,2}, w{l}, q.mlp{1,2} */
+     current:      p, conv{l}.weights{c}, mlp{l}.mlp{1,2}, w{l}, q.mlp{1,2} */
 #include <neop/model.h>
 #include <neop/models.h>
 #include <neop/ops.h>
@@ -69,7 +69,7 @@ static PetscErrorCode fno_setfromoptions(NeopModel m, PetscOptionItems *PetscOpt
   PetscCall(NeopUnaryKindFromName(act, &f->act));
   PetscCall(PetscOptionsEnum("-transform", "spectral conv transforms: fft (FFTW), dft (DFT matrices on BLAS), auto (by flop count)",
                              NULL, NeopSpectralMethods, (PetscEnum)f->transform, (PetscEnum *)&f->transform, NULL));
-  PetscCall(PetscOptionsBool("-channel_mlp", "2023 scripts: a channel MLP after each spectral conv and an MLP projection", NULL,
+  PetscCall(PetscOptionsBool("-channel_mlp", "the current scripts: a channel MLP after each spectral conv and an MLP projection", NULL,
                              f->channel_mlp, &f->channel_mlp, NULL));
   PetscCall(PetscOptionsRealArray("-padding",
                                   "zero padding at the end of each spatial dim: one value or one per dim; < 1: a fraction of "
@@ -79,7 +79,7 @@ static PetscErrorCode fno_setfromoptions(NeopModel m, PetscOptionItems *PetscOpt
              (int)npad);
   if (set && npad == 1)
     for (int i = 1; i < d; i++) pad[i] = pad[0];
-  /* the projection's hidden width: 128 in the 2021 scripts, 4 width (2 width in 1-D) in the 2023 ones */
+  /* the projection's hidden width: 128 in the 2021 scripts, 4 width (2 width in 1-D) in the current ones */
   proj = f->proj_width ? f->proj_width : (f->channel_mlp ? (d == 1 ? 2 : 4) * (int)width : 128);
   PetscCall(PetscOptionsInt("-proj_width", "hidden width of the projection (default 128; with -fno_channel_mlp 4 width, 2 width in 1-D)",
                             NULL, proj, &proj, NULL));
@@ -213,7 +213,7 @@ static PetscErrorCode fno_view(NeopModel m, PetscViewer viewer)
     if (f->padding[i] > 0 && f->padding[i] < 1) snprintf(pad + n, sizeof(pad) - n, "%s%g of the grid", i ? ", " : "", (double)f->padding[i]);
     else snprintf(pad + n, sizeof(pad) - n, "%s%d points", i ? ", " : "", (int)f->padding[i]);
   }
-  PetscCall(PetscViewerASCIIPrintf(viewer, "FNO (%s scripts' layout)\n", f->channel_mlp ? "2023" : "2021"));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "FNO (%s scripts' layout)\n", f->channel_mlp ? "current" : "2021"));
   PetscCall(PetscViewerASCIIPrintf(viewer, "lift %s: grid coordinates appended, 1x1 %d -> %d\n", f->channel_mlp ? "p" : "fc0",
                                    m->in_channels + d, f->width));
   PetscCall(PetscViewerASCIIPrintf(viewer, "padding at the end of each dim: %s\n", pad));

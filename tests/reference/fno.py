@@ -13,7 +13,7 @@ The networks are written here from the facts of the FNO authors' scripts
     gelu(conv(x) + w(x)) (no gelu after the last), F.pad at the end of the
     spatial dims before the layers and cropping after, fc1 = Linear(width, 128),
     gelu, fc2 = Linear(128, out);
-  * the 2023 scripts: p = Linear(in + d, width), x1 = mlp(conv(x)) with
+  * the current scripts (master, with channel MLPs): p = Linear(in + d, width), x1 = mlp(conv(x)) with
     mlp = Conv(width, width, 1), gelu, Conv(width, width, 1); x = x1 + w(x);
     projection q = the same MLP (width -> 4 width -> out; 2 width in 1-D).
 They follow the scripts' channels-last input (N, *S, C); the fixture stores
@@ -86,24 +86,24 @@ class MLP(nn.Module):
 
 
 class FNO(nn.Module):
-    """version 2021 (fc0/fc1/fc2) or 2023 (p, channel MLPs, q)."""
+    """version "2021" (fc0/fc1/fc2) or "mlp", the current scripts (p, channel MLPs, q)."""
 
     def __init__(self, d, cin, cout, modes, width, layers, padding, version):
         super().__init__()
         self.d, self.layers, self.padding, self.version = d, layers, padding, version
         lift = nn.Linear(cin + d, width).to(DT)
-        if version == 2021:
+        if version == "2021":
             self.fc0 = lift
         else:
             self.p = lift
         for l in range(layers):
             setattr(self, f"conv{l}", SpectralConv(width, width, modes))
-        if version == 2023:
+        if version == "mlp":
             for l in range(layers):
                 setattr(self, f"mlp{l}", MLP(d, width, width, width))
         for l in range(layers):
             setattr(self, f"w{l}", conv1x1(d, width, width))
-        if version == 2021:
+        if version == "2021":
             self.fc1 = nn.Linear(width, 128).to(DT)
             self.fc2 = nn.Linear(128, cout).to(DT)
         else:
@@ -123,7 +123,7 @@ class FNO(nn.Module):
 
     def forward(self, x):  # x (N, *S, C) as the scripts
         x = torch.cat((x, self.get_grid(x.shape)), dim=-1)
-        x = (self.fc0 if self.version == 2021 else self.p)(x)
+        x = (self.fc0 if self.version == "2021" else self.p)(x)
         x = x.permute(0, self.d + 1, *range(1, self.d + 1))
         pad = []
         for p in reversed(self.padding):
@@ -131,14 +131,14 @@ class FNO(nn.Module):
         x = F.pad(x, pad)
         for l in range(self.layers):
             x1 = getattr(self, f"conv{l}")(x)
-            if self.version == 2023:
+            if self.version == "mlp":
                 x1 = getattr(self, f"mlp{l}")(x1)
             x = x1 + getattr(self, f"w{l}")(x)
             if l < self.layers - 1:
                 x = F.gelu(x)
         crop = tuple(slice(None, S - p) for S, p in zip(x.shape[2:], self.padding))
         x = x[(slice(None), slice(None)) + crop]
-        if self.version == 2021:
+        if self.version == "2021":
             x = x.permute(0, *range(2, self.d + 2), 1)
             x = self.fc2(F.gelu(self.fc1(x)))
         else:
@@ -203,20 +203,20 @@ def main():
         # whole models: batch 2, one input and one output channel
         cases = [
             # name, d, grid, modes, width, layers, padding, version
-            ("fno1d", 1, (16,), 3, 8, 4, (0,), 2023),
-            ("fno2d", 2, (16, 16), 3, 6, 4, (3, 3), 2021),
-            ("fno3d", 3, (8, 8, 6), 2, 3, 2, (0, 0, 2), 2023),
+            ("fno1d", 1, (16,), 3, 8, 4, (0,), "mlp"),
+            ("fno2d", 2, (16, 16), 3, 6, 4, (3, 3), "2021"),
+            ("fno3d", 3, (8, 8, 6), 2, 3, 2, (0, 0, 2), "mlp"),
         ]
         for name, d, S, modes, width, layers, padding, version in cases:
             model = FNO(d, 1, 1, (modes,) * d, width, layers, padding, version)
             x = rng.uniform(-1, 1, (2, 1) + S).astype(np.float32)
             opts = (f"-fno_modes {modes} -fno_width {width} -fno_layers {layers} -fno_padding "
                     + ",".join(str(p) for p in padding)
-                    + (" -fno_channel_mlp" if version == 2023 else ""))
+                    + (" -fno_channel_mlp" if version == "mlp" else ""))
             write_case(f, name, model, x, {"options": opts, "dim": d})
         # parameter counts (real numbers: a complex weight counts 2) of the scripts' Darcy models
-        # at neop's defaults (modes 12, width 32, 4 layers); the 2023 one is -fno_channel_mlp
-        for version in (2021, 2023):
+        # at neop's defaults (modes 12, width 32, 4 layers); the mlp one is -fno_channel_mlp
+        for version in ("2021", "mlp"):
             model = FNO(2, 1, 1, (12, 12), 32, 4, (0, 0), version)
             f.attrs[f"darcy_{version}_parameters"] = sum(p.numel() * (2 if p.is_complex() else 1) for p in model.parameters())
     print("wrote", out, os.path.getsize(out), "bytes")
