@@ -6,3 +6,4 @@
 PetscErrorCode NeopModelCreate_Transolver(NeopModel m);
 PetscErrorCode NeopModelCreate_MLP(NeopModel m);
 PetscErrorCode NeopModelCreate_MgNO(NeopModel m);
+PetscErrorCode NeopModelCreate_FNO(NeopModel m);

@@ -1,6 +1,7 @@
 #include "core/runtime.h"
 #include <neop/log.h>
 #include <neop/model.h>
+#include <neop/nn/spectral_conv.h>
 #include <fftw3.h>
 #include <omp.h>
 #include <string.h>
@@ -50,4 +51,8 @@ PetscErrorCode NeopRuntimeCheckOptionsUsed(MPI_Comm comm)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-void NeopRuntimeTearDown(void) { fftwf_cleanup_threads(); }
+void NeopRuntimeTearDown(void)
+{
+  if (NeopBackendGet()->spectral) NeopBackendGet()->spectral->cleanup(); /* plans go before FFTW's clean-up */
+  fftwf_cleanup_threads();
+}

@@ -11,5 +11,6 @@ PetscErrorCode NeopModelRegisterAll(void)
   PetscCall(NeopModelRegister("transolver", NeopModelCreate_Transolver));
   PetscCall(NeopModelRegister("mlp", NeopModelCreate_MLP));
   PetscCall(NeopModelRegister("mgno", NeopModelCreate_MgNO));
+  PetscCall(NeopModelRegister("fno", NeopModelCreate_FNO));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -33,6 +33,7 @@ const NeopBackend NeopBackendCPU = {
   .normalizer     = &neop_cpu_normalizer,
   .conv           = &NeopConvKernelsCPU,
   .h1             = &NeopH1KernelsCPU,
+  .spectral       = &neop_cpu_spectral,
 };
 
 const NeopBackend *NeopBackendGet(void) { return &NeopBackendCPU; }
