@@ -4,3 +4,6 @@
 #include <neop/model.h>
 
 PetscErrorCode NeopModelCreate_Transolver(NeopModel m);
+PetscErrorCode NeopModelCreate_MLP(NeopModel m);
+PetscErrorCode NeopModelCreate_MgNO(NeopModel m);
+PetscErrorCode NeopModelCreate_FNO(NeopModel m);

@@ -9,5 +9,8 @@ PetscErrorCode NeopModelRegisterAll(void)
   if (done) PetscFunctionReturn(PETSC_SUCCESS);
   done = PETSC_TRUE;
   PetscCall(NeopModelRegister("transolver", NeopModelCreate_Transolver));
+  PetscCall(NeopModelRegister("mlp", NeopModelCreate_MLP));
+  PetscCall(NeopModelRegister("mgno", NeopModelCreate_MgNO));
+  PetscCall(NeopModelRegister("fno", NeopModelCreate_FNO));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

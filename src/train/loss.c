@@ -1,6 +1,7 @@
 /* The data losses a training run can use, by name. */
 #include <neop/train.h>
 #include <neop/ops.h>
+#include <neop/nn/loss_h1.h>
 
 static const char *const loss_names[] = {"rel_l2", "h1", "mse"};
 

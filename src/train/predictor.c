@@ -81,7 +81,7 @@ PetscErrorCode NeopPredictorApply(NeopPredictor p, int n, const int *grid, const
 {
   const NeopBackend    *be = NeopBackendGet();
   NeopModel             m  = p->model;
-  const NeopNormalizer *na, *nu;
+  const NeopNormalizer *na = NULL, *nu = NULL;
   int                   shape[NEOP_MAX_DIMS];
   int64_t               points = 1;
 

@@ -64,6 +64,8 @@ PetscErrorCode NeopTrainerSetFromOptions(NeopTrainer tr)
                                tr->checkpoint, sizeof(tr->checkpoint), NULL));
   PetscCall(PetscOptionsInt("-checkpoint_every", "epochs between writes of the latest state", NULL, tr->checkpoint_every,
                             &tr->checkpoint_every, NULL));
+  PetscCall(PetscOptionsInt("-stop_after", "stop after this many epochs of this run, as if interrupted (0: never)", NULL, tr->stop_after,
+                            &tr->stop_after, NULL));
   PetscCall(PetscOptionsBool("-resume", "continue from <checkpoint>.last.h5", NULL, tr->resume, &tr->resume, NULL));
   PetscCall(PetscOptionsBool("-quiet", "no per-epoch lines", NULL, tr->quiet, &tr->quiet, NULL));
   PetscOptionsEnd();
@@ -76,9 +78,13 @@ PetscErrorCode NeopTrainerSetFromOptions(NeopTrainer tr)
   PetscCheck(tr->batch_size >= 1, tr->comm, PETSC_ERR_ARG_OUTOFRANGE, "-batch_size %d: must be >= 1", (int)tr->batch_size);
   PetscCheck(tr->checkpoint_every >= 1, tr->comm, PETSC_ERR_ARG_OUTOFRANGE, "-checkpoint_every %d: must be >= 1", (int)tr->checkpoint_every);
   if (!tr->test_batch_size) tr->test_batch_size = tr->batch_size;
-
-  PetscCall(NeopModelCreate(tr->comm, &tr->model));
-  PetscCall(NeopModelSetFromOptions(tr->model));
+  {
+    /* refuse an unknown -model before reading any data */
+    char type[32] = "fno", known[512];
+    PetscCall(PetscOptionsGetString(NULL, NULL, "-model", type, sizeof(type), NULL));
+    PetscCall(NeopModelTypeList(known, sizeof(known)));
+    PetscCheck(NeopModelTypeRegistered(type), tr->comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "unknown model type '%s' (known: %s)", type, known);
+  }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -125,7 +131,11 @@ PetscErrorCode NeopTrainerSetUp(NeopTrainer tr)
 
   PetscFunctionBegin;
   PetscCall(load_data(tr));
+  /* the model is built once the data says its dimension, channels and grid */
+  PetscCall(NeopModelCreate(tr->comm, &tr->model));
   PetscCall(NeopModelSetShape(tr->model, tr->train->dim, tr->train->ca, tr->train->cu));
+  PetscCall(NeopModelSetGrid(tr->model, tr->train->grid));
+  PetscCall(NeopModelSetFromOptions(tr->model));
   PetscCall(NeopModelSetUp(tr->model));
   PetscCall(NeopOptimizerCreate(tr->comm, tr->model->params, &tr->opt));
   PetscCall(NeopOptimizerSetFromOptions(tr->opt));
@@ -153,7 +163,7 @@ PetscErrorCode NeopTrainerRun(NeopTrainer tr)
   PetscCall(PetscPrintf(tr->comm, "; %d rank%s, global batch %d, loss %s (%s)\n", size, size > 1 ? "s" : "", (int)tr->batch_size,
                         NeopLossKindName(tr->loss), tr->loss_mean ? "mean" : "sum"));
   PetscCall(NeopTrainerLastPath(tr->checkpoint, last, sizeof(last)));
-  for (; tr->epoch < tr->epochs;) {
+  for (int run = 0; tr->epoch < tr->epochs && !(tr->stop_after && run == tr->stop_after); run++) {
     double t0 = MPI_Wtime(), loss, err, lr, row[NEOP_HISTORY_FIELDS];
 
     PetscCall(NeopOptimizerGetLR(tr->opt, &lr));

@@ -16,7 +16,7 @@ struct NeopTrainer_s {
   char         train_path[PETSC_MAX_PATH_LEN], test_path[PETSC_MAX_PATH_LEN], checkpoint[PETSC_MAX_PATH_LEN];
   char         a_key[64], u_key[64];
   PetscInt     ntrain, ntest, train_offset, test_offset, sub, epochs, batch_size, test_batch_size, seed;
-  PetscInt     checkpoint_every;
+  PetscInt     checkpoint_every, stop_after;
   NeopLossKind loss;
   PetscBool    loss_mean;       /* divide by the global batch (else sum, as the FNO scripts) */
   NeopNormKind norm_a, norm_u;
