@@ -84,7 +84,7 @@ check "predict writes u_pred" sh -c "h5ls '$TMP/new.h5/u_pred' | grep -q '{10, 1
 
 # 7. bad input
 fails "missing training file" "nope.h5" "$NEOP" train -train "$TMP/nope.h5" -epochs 1
-fails "unknown option" "-fno_mdoes" "$NEOP" train -train "$TMP/d.h5" $FNO -epochs 0 -fno_mdoes 4 -checkpoint "$TMP/x.h5"
+fails "unknown option" "-fno_mdoes" "$NEOP" train -train "$TMP/d.h5" $FNO -epochs 1 -fno_mdoes 4 -checkpoint "$TMP/x.h5"
 fails "unknown model" "unknown model type 'fnx'" "$NEOP" train -train "$TMP/d.h5" -model fnx -epochs 1
 fails "unknown loss" "-loss l3" "$NEOP" train -train "$TMP/d.h5" $FNO -loss l3 -epochs 1
 head -c 20000 "$TMP/fno.h5" > "$TMP/cut.h5"

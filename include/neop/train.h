@@ -20,6 +20,8 @@ typedef struct NeopTrainer_s *NeopTrainer;
 PetscErrorCode NeopTrainerCreate(MPI_Comm comm, NeopTrainer *tr);
 PetscErrorCode NeopTrainerSetFromOptions(NeopTrainer tr);
 PetscErrorCode NeopTrainerSetUp(NeopTrainer tr);
+/* With -help: lists the options of the model (-model) and the optimizer. */
+PetscErrorCode NeopTrainerHelp(NeopTrainer tr);
 PetscErrorCode NeopTrainerRun(NeopTrainer tr);
 PetscErrorCode NeopTrainerDestroy(NeopTrainer *tr);
 /* Best test relative L2 so far (the value C.h5 was written at). Not collective. */

@@ -28,6 +28,11 @@ PetscErrorCode NeopCmdConvert(MPI_Comm comm)
   PetscOptionsEnd();
   /* an unknown option must stop us before anything is written, not after */
   PetscCall(NeopRuntimeCheckOptionsUsed(comm));
+  {
+    PetscBool help;
+    PetscCall(PetscOptionsHasHelp(NULL, &help));
+    if (help) PetscFunctionReturn(PETSC_SUCCESS);
+  }
   PetscCheck(has_in && input[0], comm, PETSC_ERR_ARG_WRONG, "neop convert: -input FILE is required");
   PetscCheck(has_out && output[0], comm, PETSC_ERR_ARG_WRONG, "neop convert: -output FILE is required");
 

@@ -2,6 +2,7 @@
      neop eval -checkpoint C.h5 -test G.h5 [-ntest n] [-test_offset k] [-sub r] -output P.h5
    The resolution may differ from training (zero-shot super-resolution). */
 #include "cli/commands.h"
+#include "core/runtime.h"
 #include "io/prediction_file.h"
 #include <neop/evaluate.h>
 #include <neop/checkpoint.h>
@@ -31,6 +32,12 @@ PetscErrorCode NeopCmdEval(MPI_Comm comm)
   PetscCall(PetscOptionsInt("-sub", "keep every sub-th grid point (0: the training value)", NULL, sub, &sub, NULL));
   PetscCall(PetscOptionsInt("-batch_size", "samples per forward pass", NULL, batch, &batch, NULL));
   PetscOptionsEnd();
+  {
+    PetscBool help;
+    PetscCall(PetscOptionsHasHelp(NULL, &help));
+    if (help) PetscFunctionReturn(PETSC_SUCCESS);
+  }
+  PetscCall(NeopRuntimeCheckOptionsUsed(comm));
   PetscCheck(ckpt[0], comm, PETSC_ERR_USER_INPUT, "neop eval: give -checkpoint FILE");
   PetscCheck(test[0], comm, PETSC_ERR_USER_INPUT, "neop eval: give -test FILE");
   PetscCall(NeopPredictorLoad(comm, ckpt, &p));

@@ -2,6 +2,7 @@
    dataset with shape, type and value range (read in slabs, so files larger
    than memory work), the attributes, and how neop would read it. */
 #include "cli/commands.h"
+#include "core/runtime.h"
 #include "io/dataset_impl.h"
 #include <float.h>
 #include <math.h>
@@ -336,6 +337,12 @@ PetscErrorCode NeopCmdInfo(MPI_Comm comm)
   PetscOptionsBegin(comm, NULL, "neop info: what a data file or checkpoint holds", NULL);
   PetscCall(PetscOptionsString("-input", "file to describe (or give it right after 'info')", NULL, path, path, sizeof(path), &set));
   PetscOptionsEnd();
+  {
+    PetscBool help;
+    PetscCall(PetscOptionsHasHelp(NULL, &help));
+    if (help) PetscFunctionReturn(PETSC_SUCCESS);
+  }
+  PetscCall(NeopRuntimeCheckOptionsUsed(comm));
   PetscCheck(path[0], comm, PETSC_ERR_ARG_WRONG, "usage: neop info FILE");
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   if (!rank) {

@@ -1,6 +1,7 @@
 /* neop predict: a checkpoint applied to new inputs (no targets needed).
      neop predict -checkpoint C.h5 -input A.h5 -output P.h5 [-sub r] */
 #include "cli/commands.h"
+#include "core/runtime.h"
 #include "io/prediction_file.h"
 #include <neop/evaluate.h>
 
@@ -25,6 +26,12 @@ PetscErrorCode NeopCmdPredict(MPI_Comm comm)
   PetscCall(PetscOptionsInt("-sub", "keep every sub-th grid point", NULL, sub, &sub, NULL));
   PetscCall(PetscOptionsInt("-batch_size", "samples per forward pass", NULL, batch, &batch, NULL));
   PetscOptionsEnd();
+  {
+    PetscBool help;
+    PetscCall(PetscOptionsHasHelp(NULL, &help));
+    if (help) PetscFunctionReturn(PETSC_SUCCESS);
+  }
+  PetscCall(NeopRuntimeCheckOptionsUsed(comm));
   PetscCheck(ckpt[0] && in[0] && out[0], comm, PETSC_ERR_USER_INPUT, "neop predict: give -checkpoint, -input and -output");
   PetscCall(NeopPredictorLoad(comm, ckpt, &p));
   PetscCall(NeopPredictorGetModel(p, &m));

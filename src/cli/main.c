@@ -7,6 +7,24 @@
 
 static const char help[] = "neop: neural operators on PETSc, MPI, FFTW and HDF5.\n";
 
+/* Errors reach users as one line naming the command and what was wrong,
+   then the call trace (one line a frame), instead of PETSc's full banner. */
+static PetscErrorCode error_handler(MPI_Comm comm, int line, const char *func, const char *file, PetscErrorCode n,
+                                    PetscErrorType p, const char *mess, void *ctx)
+{
+  PetscMPIInt rank = 0;
+  const char *text = NULL;
+
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  if (p == PETSC_ERROR_INITIAL) {
+    PetscErrorMessage(n, &text, NULL);
+    if (mess && mess[0]) fprintf(stderr, "[%d] neop %s: error: %s\n", rank, (const char *)ctx, mess);
+    else fprintf(stderr, "[%d] neop %s: error: %s\n", rank, (const char *)ctx, text ? text : "unknown");
+  }
+  fprintf(stderr, "[%d]   at %s() %s:%d\n", rank, func, file, line);
+  return n;
+}
+
 static void print_usage(FILE *f)
 {
   fprintf(f, "usage: neop <command> [options]    (neop <command> -help lists its options)\ncommands:\n");
@@ -36,6 +54,7 @@ int main(int argc, char **argv)
   argc--; argv++;
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, help));
+  PetscCall(PetscPushErrorHandler(error_handler, (void *)cmd->name));
   PetscCall(NeopRuntimeSetUp(PETSC_COMM_WORLD));
   PetscErrorCode ierr = cmd->run(PETSC_COMM_WORLD);
   if (!ierr) ierr = NeopRuntimeCheckOptionsUsed(PETSC_COMM_WORLD);

@@ -72,6 +72,8 @@ PetscErrorCode NeopTrainerSetFromOptions(NeopTrainer tr)
   tr->norm_a = (NeopNormKind)na;
   tr->norm_u = (NeopNormKind)nu;
   PetscCall(NeopLossKindFromName(loss, &tr->loss));
+  PetscCall(PetscOptionsHasHelp(NULL, &tr->help));
+  if (tr->help) PetscFunctionReturn(PETSC_SUCCESS);
   PetscCheck(tr->train_path[0], tr->comm, PETSC_ERR_USER_INPUT, "neop train: no training data: give -train FILE");
   PetscCheck(tr->sub >= 1, tr->comm, PETSC_ERR_ARG_OUTOFRANGE, "-sub %d: must be >= 1", (int)tr->sub);
   PetscCheck(tr->epochs >= 0, tr->comm, PETSC_ERR_ARG_OUTOFRANGE, "-epochs %d: must be >= 0", (int)tr->epochs);
@@ -190,6 +192,26 @@ PetscErrorCode NeopTrainerRun(NeopTrainer tr)
   }
   if (tr->best_epoch >= 0)
     PetscCall(PetscPrintf(tr->comm, "best test rel_l2 %.6f at epoch %d, in %s\n", tr->best, tr->best_epoch, tr->checkpoint));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode NeopTrainerHelp(NeopTrainer tr)
+{
+  NeopModel     m;
+  NeopOptimizer opt;
+  int           grid[2] = {64, 64};
+
+  PetscFunctionBegin;
+  /* a stand-in 2-D problem, so that the model and optimizer list their options */
+  PetscCall(NeopModelCreate(tr->comm, &m));
+  PetscCall(NeopModelSetShape(m, 2, 1, 1));
+  PetscCall(NeopModelSetGrid(m, grid));
+  PetscCall(NeopModelSetFromOptions(m));
+  PetscCall(NeopModelSetUp(m));
+  PetscCall(NeopOptimizerCreate(tr->comm, m->params, &opt));
+  PetscCall(NeopOptimizerSetFromOptions(opt));
+  PetscCall(NeopOptimizerDestroy(&opt));
+  PetscCall(NeopModelDestroy(&m));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

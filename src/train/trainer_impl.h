@@ -20,7 +20,7 @@ struct NeopTrainer_s {
   NeopLossKind loss;
   PetscBool    loss_mean;       /* divide by the global batch (else sum, as the FNO scripts) */
   NeopNormKind norm_a, norm_u;
-  PetscBool    resume, quiet;
+  PetscBool    resume, quiet, help;
   /* state */
   NeopDataset   *train, *test;   /* a encoded by na in place; u raw */
   NeopNormalizer na, nu;
