@@ -70,6 +70,7 @@ typedef struct NeopBackend {
   void (*unary_backward)(NeopUnaryKind kind, int64_t n, const float *x, const float *y, const float *dy,
                          float *dx);
   const struct NeopAttentionKernels *attention; /* neop/nn/transformer.h */
+  const struct NeopONetKernels *onet; /* neop/nn/onet.h */
 } NeopBackend;
 
 /* The backend in use (the CPU one in this build). Not collective. */

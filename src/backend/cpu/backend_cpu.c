@@ -1,5 +1,6 @@
 #include "backend/cpu/cpu.h"
 #include <neop/nn/transformer.h>
+#include <neop/nn/onet.h>
 
 const NeopBackend NeopBackendCPU = {
   .name           = "cpu",
@@ -27,6 +28,7 @@ const NeopBackend NeopBackendCPU = {
   .unary_forward  = neop_cpu_unary_forward,
   .unary_backward = neop_cpu_unary_backward,
   .attention      = &NeopAttentionKernelsCPU,
+  .onet = &NeopONetKernelsCPU,
 };
 
 const NeopBackend *NeopBackendGet(void) { return &NeopBackendCPU; }
