@@ -4,3 +4,6 @@
 #include <neop/model.h>
 
 PetscErrorCode NeopModelCreate_Transolver(NeopModel m);
+PetscErrorCode NeopModelCreate_DeepONet(NeopModel m);
+PetscErrorCode NeopModelCreate_MultiONet(NeopModel m);
+PetscErrorCode NeopModelCreate_DGNO(NeopModel m);

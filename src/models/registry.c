@@ -9,5 +9,8 @@ PetscErrorCode NeopModelRegisterAll(void)
   if (done) PetscFunctionReturn(PETSC_SUCCESS);
   done = PETSC_TRUE;
   PetscCall(NeopModelRegister("transolver", NeopModelCreate_Transolver));
+  PetscCall(NeopModelRegister("deeponet", NeopModelCreate_DeepONet));
+  PetscCall(NeopModelRegister("multionet", NeopModelCreate_MultiONet));
+  PetscCall(NeopModelRegister("dgno", NeopModelCreate_DGNO));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
