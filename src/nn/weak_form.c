@@ -96,25 +96,45 @@ PetscErrorCode NeopWeakFormDestroy(NeopWeakForm *wf)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* points x = c + R z in double, rounded once to float32 */
+static PetscErrorCode weak_points(NeopWeakForm wf)
+{
+  int    nc = wf->nc, d = wf->dim, Q = wf->Q;
+  float *x; /* (nc Q, d) */
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc1((size_t)nc * Q * d, &x));
+  for (int i = 0; i < nc; i++)
+    for (int q = 0; q < Q; q++)
+      for (int j = 0; j < d; j++) x[((int64_t)i * Q + q) * d + j] = (float)(wf->centres[i * d + j] + wf->R * wf->z[q * d + j]);
+  PetscCall(NeopBackendGet()->from_host(wf->x.data, x, sizeof(float) * (size_t)wf->x.size));
+  PetscCall(PetscFree(x));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 PetscErrorCode NeopWeakFormDraw(NeopWeakForm wf, uint64_t seed, uint64_t step)
 {
   NeopRng rng;
-  int     nc = wf->nc, d = wf->dim, Q = wf->Q, *perm;
-  float  *x; /* (nc Q, d) */
+  int     nc = wf->nc, d = wf->dim, *perm;
 
   PetscFunctionBegin;
   NeopRngInit(&rng, seed, NEOP_RNG_MODEL, step);
-  PetscCall(PetscMalloc2(nc, &perm, (size_t)nc * Q * d, &x));
+  PetscCall(PetscMalloc1(nc, &perm));
   /* Latin hypercube: in each dim one point per stratum [i/nc, (i+1)/nc), strata shuffled; scaled to [R, 1-R] */
   for (int j = 0; j < d; j++) {
     NeopRngPermutation(&rng, nc, perm);
     for (int i = 0; i < nc; i++) wf->centres[i * d + j] = wf->R + (1 - 2 * wf->R) * (perm[i] + NeopRngUniform(&rng)) / nc;
   }
-  for (int i = 0; i < nc; i++)
-    for (int q = 0; q < Q; q++)
-      for (int j = 0; j < d; j++) x[((int64_t)i * Q + q) * d + j] = (float)(wf->centres[i * d + j] + wf->R * wf->z[q * d + j]);
-  PetscCall(NeopBackendGet()->from_host(wf->x.data, x, sizeof(float) * (size_t)wf->x.size));
-  PetscCall(PetscFree2(perm, x));
+  PetscCall(PetscFree(perm));
+  PetscCall(weak_points(wf));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode NeopWeakFormSetCentres(NeopWeakForm wf, const double *centres)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscArraycpy(wf->centres, centres, wf->nc * wf->dim));
+  PetscCall(weak_points(wf));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -29,6 +29,8 @@ void NeopWendland(int dim, const double *z, double *v, double *dv);
 /* Draws the centres of a step and fills the points x (ncentres Q, dim), centre-major,
    in backend memory (valid until the next draw). */
 PetscErrorCode NeopWeakFormDraw(NeopWeakForm wf, uint64_t seed, uint64_t step);
+/* Sets the centres (ncentres, dim) (host, double) instead of drawing them, and the points. */
+PetscErrorCode NeopWeakFormSetCentres(NeopWeakForm wf, const double *centres);
 /* Sizes, the points (a NeopTensor (P, dim) owned by wf) and the centres (host, (ncentres, dim), double). */
 PetscErrorCode NeopWeakFormGetPoints(NeopWeakForm wf, int *ncentres, int *nquad, NeopTensor **x, const double **centres);
 /* Quadrature set z (Q, dim), values v (Q) and gradients dv (Q, dim) in double (host). */
