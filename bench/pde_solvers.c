@@ -1,5 +1,5 @@
 /* Cost and time-step error of the time-dependent PDE generators at the FNO
-   datasets' settings, on one sample each (docs/solvers_time.md):
+   datasets' settings, on one sample each (docs/solvers.md):
      Burgers: 8192 points, nu 0.1, to t = 1, ETDRK4 at several dt against dt/2 of the smallest;
      Navier-Stokes: 256^2, nu 1e-3, FNO forcing, to t = -bench_ns_T, each scheme at
      dt 1e-4 against Heun at dt 2.5e-5.

@@ -172,14 +172,14 @@ static PetscErrorCode gen_setfromoptions(NeopGenerator g, PetscOptionItems *Pets
   PetscCheck(d->alpha > 0 && d->tau > 0 && d->sigma > 0, g->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-burgers_grf_alpha %g, -burgers_grf_tau %g, -burgers_grf_sigma %g: must be positive", (double)d->alpha, (double)d->tau,
              (double)d->sigma);
-  PetscCall(NeopGeneratorAddOption(g, "-burgers_nu", "%.17g", (double)d->nu));
-  PetscCall(NeopGeneratorAddOption(g, "-burgers_grid", "%d", (int)d->n));
-  PetscCall(NeopGeneratorAddOption(g, "-burgers_dt", "%.17g", (double)d->dt));
-  PetscCall(NeopGeneratorAddOption(g, "-burgers_T", "%.17g", (double)d->T));
-  PetscCall(NeopGeneratorAddOption(g, "-burgers_nt", "%d", (int)d->nt));
-  PetscCall(NeopGeneratorAddOption(g, "-burgers_grf_alpha", "%.17g", (double)d->alpha));
-  PetscCall(NeopGeneratorAddOption(g, "-burgers_grf_tau", "%.17g", (double)d->tau));
-  PetscCall(NeopGeneratorAddOption(g, "-burgers_grf_sigma", "%.17g", (double)d->sigma));
+  PetscCall(NeopGeneratorRecordOption(g, "-burgers_nu", "%.17g", (double)d->nu));
+  PetscCall(NeopGeneratorRecordOption(g, "-burgers_grid", "%d", (int)d->n));
+  PetscCall(NeopGeneratorRecordOption(g, "-burgers_dt", "%.17g", (double)d->dt));
+  PetscCall(NeopGeneratorRecordOption(g, "-burgers_T", "%.17g", (double)d->T));
+  PetscCall(NeopGeneratorRecordOption(g, "-burgers_nt", "%d", (int)d->nt));
+  PetscCall(NeopGeneratorRecordOption(g, "-burgers_grf_alpha", "%.17g", (double)d->alpha));
+  PetscCall(NeopGeneratorRecordOption(g, "-burgers_grf_tau", "%.17g", (double)d->tau));
+  PetscCall(NeopGeneratorRecordOption(g, "-burgers_grf_sigma", "%.17g", (double)d->sigma));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -7,5 +7,3 @@
 PetscErrorCode NeopGeneratorCreate_Burgers(NeopGenerator g);       /* -pde burgers */
 PetscErrorCode NeopGeneratorCreate_NavierStokes(NeopGenerator g);  /* -pde navier_stokes */
 
-/* Records (or replaces) one generator option for the file's attributes. Not collective. */
-PetscErrorCode NeopGeneratorAddOption(NeopGenerator g, const char *name, const char *fmt, ...) PETSC_ATTRIBUTE_FORMAT(3, 4);

@@ -8,7 +8,7 @@
    Karhunen-Loeve expansion of N(0, sigma^2 (-Delta + tau^2 I)^(-alpha)) with
    zero mean, as in the FNO data scripts: GRF1.m (Burgers, 1-D) and
    random_fields.py (Navier-Stokes, 2-D) produce this distribution (see
-   docs/solvers_time.md for the one Nyquist-mode difference of GRF1.m). */
+   docs/solvers.md for the one Nyquist-mode difference of GRF1.m). */
 #pragma once
 #include "fftw_double.h"
 #include <neop/rng.h>

@@ -251,17 +251,17 @@ static PetscErrorCode gen_setfromoptions(NeopGenerator g, PetscOptionItems *Pets
              "-ns_grf_alpha %g, -ns_grf_tau %g, -ns_grf_sigma %g: must be positive", (double)d->alpha, (double)d->tau, (double)d->sigma);
   PetscCall(steps_in(g->comm, d->T, d->record, "-ns_T by -ns_record", &d->nrec));
   PetscCall(steps_in(g->comm, d->record, d->dt, "-ns_record", &d->steps_per_rec));
-  PetscCall(NeopGeneratorAddOption(g, "-ns_nu", "%.17g", (double)d->nu));
-  PetscCall(NeopGeneratorAddOption(g, "-ns_T", "%.17g", (double)d->T));
-  PetscCall(NeopGeneratorAddOption(g, "-ns_record", "%.17g", (double)d->record));
-  PetscCall(NeopGeneratorAddOption(g, "-ns_dt", "%.17g", (double)d->dt));
-  PetscCall(NeopGeneratorAddOption(g, "-ns_scheme", "%s", NeopNSSchemes[d->scheme]));
-  PetscCall(NeopGeneratorAddOption(g, "-ns_grid", "%d", (int)d->n));
-  PetscCall(NeopGeneratorAddOption(g, "-ns_store_grid", "%d", (int)d->m));
-  PetscCall(NeopGeneratorAddOption(g, "-ns_forcing", "%.17g", (double)d->forcing));
-  PetscCall(NeopGeneratorAddOption(g, "-ns_grf_alpha", "%.17g", (double)d->alpha));
-  PetscCall(NeopGeneratorAddOption(g, "-ns_grf_tau", "%.17g", (double)d->tau));
-  PetscCall(NeopGeneratorAddOption(g, "-ns_grf_sigma", "%.17g", (double)d->sigma));
+  PetscCall(NeopGeneratorRecordOption(g, "-ns_nu", "%.17g", (double)d->nu));
+  PetscCall(NeopGeneratorRecordOption(g, "-ns_T", "%.17g", (double)d->T));
+  PetscCall(NeopGeneratorRecordOption(g, "-ns_record", "%.17g", (double)d->record));
+  PetscCall(NeopGeneratorRecordOption(g, "-ns_dt", "%.17g", (double)d->dt));
+  PetscCall(NeopGeneratorRecordOption(g, "-ns_scheme", "%s", NeopNSSchemes[d->scheme]));
+  PetscCall(NeopGeneratorRecordOption(g, "-ns_grid", "%d", (int)d->n));
+  PetscCall(NeopGeneratorRecordOption(g, "-ns_store_grid", "%d", (int)d->m));
+  PetscCall(NeopGeneratorRecordOption(g, "-ns_forcing", "%.17g", (double)d->forcing));
+  PetscCall(NeopGeneratorRecordOption(g, "-ns_grf_alpha", "%.17g", (double)d->alpha));
+  PetscCall(NeopGeneratorRecordOption(g, "-ns_grf_tau", "%.17g", (double)d->tau));
+  PetscCall(NeopGeneratorRecordOption(g, "-ns_grf_sigma", "%.17g", (double)d->sigma));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

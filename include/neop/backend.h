@@ -71,6 +71,11 @@ typedef struct NeopBackend {
                          float *dx);
   const struct NeopAttentionKernels *attention; /* neop/nn/transformer.h */
   const struct NeopONetKernels *onet; /* neop/nn/onet.h */
+  const struct NeopOptimKernels *optim; /* optimizer updates, neop/optim.h */
+  const struct NeopNormalizerKernels *normalizer; /* include/neop/data.h */
+  const struct NeopConvKernels *conv; /* 1-D/2-D convolutions: neop/nn/conv.h */
+  const struct NeopH1Kernels   *h1;   /* FFT-based H1 loss: neop/nn/loss_h1.h */
+  const struct NeopSpectralKernels *spectral; /* neop/nn/spectral_conv.h */
 } NeopBackend;
 
 /* The backend in use (the CPU one in this build). Not collective. */

@@ -68,3 +68,20 @@ PetscErrorCode NeopNormalizerDecode(const NeopNormalizer *nz, int nsamples, floa
 /* x (N, channels, *points) -> x (std + eps) + mean on the tape (gradients flow to x). */
 PetscErrorCode NeopNormalizerDecodeOp(const NeopNormalizer *nz, NeopTape *t, NeopTensor *x, NeopTensor **y);
 PetscErrorCode NeopNormalizerDestroy(NeopNormalizer *nz);
+/* A normaliser from stored statistics (a checkpoint): copies mean and std
+   ([channels * points] or [channels]); mean and std are PetscMalloc'ed
+   separately, as by Fit, and freed by Destroy. Not collective. */
+PetscErrorCode NeopNormalizerSetStats(NeopNormKind kind, int channels, int64_t points, float eps, const float *mean,
+                                      const float *std, NeopNormalizer *nz);
+
+/* Backend kernels of the normalisers (NeopBackendGet()->normalizer). x and y
+   are (nsamples, channels, points); scale and shift have channels * points
+   entries (pointwise) or channels entries (per channel). */
+typedef struct NeopNormalizerKernels {
+  /* y = x * scale + shift */
+  void (*affine_forward)(int nsamples, int channels, int64_t points, PetscBool pointwise, const float *scale,
+                         const float *shift, const float *x, float *y);
+  /* dx += dy * scale */
+  void (*affine_backward)(int nsamples, int channels, int64_t points, PetscBool pointwise, const float *scale,
+                          const float *dy, float *dx);
+} NeopNormalizerKernels;

@@ -36,6 +36,8 @@ struct NeopModel_s {
   char        prefix[32];      /* option prefix of the family, "fno_" */
   int         dim;             /* spatial dimensions of the fields */
   int         in_channels, out_channels;
+  int         grid[3];         /* points per dim of the training data, 0 when unknown (a hint for
+                                  families whose structure depends on it, e.g. MgNO's prolongations) */
   uint64_t    seed;            /* parameter initialisation (-model_seed) */
   NeopParams *params;
   NeopModelOps ops;
@@ -55,6 +57,8 @@ PetscErrorCode NeopModelCreate(MPI_Comm comm, NeopModel *m);
 PetscErrorCode NeopModelSetType(NeopModel m, const char *type);
 /* Spatial dims and channel counts of the data the model maps. */
 PetscErrorCode NeopModelSetShape(NeopModel m, int dim, int in_channels, int out_channels);
+/* The training grid, before SetFromOptions; families may use it as a default. Not collective. */
+PetscErrorCode NeopModelSetGrid(NeopModel m, const int *grid);
 /* -model <type>, -model_seed, then the family's options. */
 PetscErrorCode NeopModelSetFromOptions(NeopModel m);
 PetscErrorCode NeopModelSetUp(NeopModel m);
@@ -63,6 +67,8 @@ PetscErrorCode NeopModelView(NeopModel m, PetscViewer viewer);
 PetscErrorCode NeopModelDestroy(NeopModel *m);
 /* Records an option value as the family used it (not collective). */
 PetscErrorCode NeopModelRecordOption(NeopModel m, const char *name, const char *fmt, ...) PETSC_ATTRIBUTE_FORMAT(3, 4);
+/* True when a family of that name is registered (not collective). */
+PetscBool      NeopModelTypeRegistered(const char *type);
 /* Lists the registered family names, comma separated (not collective). */
 PetscErrorCode NeopModelTypeList(char *buf, size_t len);
 /* Number of trainable values (padding of the flat buffer excluded). Not collective. */

@@ -35,3 +35,28 @@ PetscErrorCode NeopOptimizerDestroy(NeopOptimizer *opt);
    the method has none) and the counters. Not collective. */
 PetscErrorCode NeopOptimizerGetState(NeopOptimizer opt, float **m, float **v, int64_t *step, int64_t *epoch);
 PetscErrorCode NeopOptimizerSetCounters(NeopOptimizer opt, int64_t step, int64_t epoch);
+
+/* Optimizer kernels: a backend sub-table (NeopBackendGet()->optim), so that
+   the update runs where the flat buffers live. All buffers are [n] floats of
+   backend memory. */
+typedef struct {
+  float lr;        /* learning rate of this step */
+  float beta1, beta2, eps;
+  float wd;        /* Adam: added to the gradient, g + wd p */
+  float decay;     /* AdamW: p *= decay = 1 - lr wd before the update; 1 for Adam */
+  float step_size; /* lr / (1 - beta1^t) */
+  float bc2_sqrt;  /* sqrt(1 - beta2^t) */
+} NeopAdamCoef;
+
+typedef struct NeopOptimKernels {
+  /* sum of x^2, accumulated in double */
+  double (*sumsq)(int64_t n, const float *x);
+  /* x *= a */
+  void (*scale)(int64_t n, float a, float *x);
+  /* torch.optim.SGD with dampening 0: d = g + wd p; b = mu b + d (mu > 0);
+     d = nesterov ? d + mu b : b; p -= lr d. b may be NULL when mu == 0. */
+  void (*sgd)(int64_t n, float lr, float mu, float wd, PetscBool nesterov, const float *g, float *p, float *b);
+  /* torch.optim.Adam / AdamW: m = beta1 m + (1 - beta1) d; v = beta2 v + (1 - beta2) d^2;
+     p -= step_size m / (sqrt(v) / bc2_sqrt + eps), d = g + wd p */
+  void (*adam)(int64_t n, const NeopAdamCoef *c, const float *g, float *p, float *m, float *v);
+} NeopOptimKernels;

@@ -1,11 +1,11 @@
-/* Tensors: contiguous float32 arrays of up to 5 dims, row-major.
+/* Tensors: contiguous float32 arrays of up to 6 dims (3-D fields are 5-D; 3-D spectral weights 6-D), row-major.
    Fields are (N, C, spatial...), sequences (N, tokens, features).
    Complex values are stored as a trailing dimension of 2 (re, im). */
 #pragma once
 #include <neop/petsc_compat.h>
 #include <stdint.h>
 
-#define NEOP_MAX_DIMS 5
+#define NEOP_MAX_DIMS 6
 
 typedef struct NeopTensor {
   int      ndim;

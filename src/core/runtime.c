@@ -1,6 +1,7 @@
 #include "core/runtime.h"
 #include <neop/log.h>
 #include <neop/model.h>
+#include <neop/nn/spectral_conv.h>
 #include <fftw3.h>
 #include <omp.h>
 #include <string.h>
@@ -44,9 +45,14 @@ PetscErrorCode NeopRuntimeCheckOptionsUsed(MPI_Comm comm)
     PetscCall(PetscStrlcat(list, " -", sizeof(list)));
     PetscCall(PetscStrlcat(list, names[i], sizeof(list)));
   }
+  PetscInt left = n; /* Restore zeroes n */
   PetscCall(PetscOptionsLeftRestore(NULL, &n, &names, &values));
-  PetscCheck(n == 0, comm, PETSC_ERR_ARG_WRONG, "unknown or unused option%s:%s (see -help)", n > 1 ? "s" : "", list);
+  PetscCheck(left == 0, comm, PETSC_ERR_ARG_WRONG, "unknown or unused option%s:%s (see -help)", left > 1 ? "s" : "", list);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-void NeopRuntimeTearDown(void) { fftwf_cleanup_threads(); }
+void NeopRuntimeTearDown(void)
+{
+  if (NeopBackendGet()->spectral) NeopBackendGet()->spectral->cleanup(); /* plans go before FFTW's clean-up */
+  fftwf_cleanup_threads();
+}

@@ -23,6 +23,13 @@ PetscErrorCode NeopModelRegister(const char *type, NeopModelCreateFn create)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+PetscBool NeopModelTypeRegistered(const char *type)
+{
+  for (int i = 0; i < nfamilies; i++)
+    if (!strcmp(families[i].type, type)) return PETSC_TRUE;
+  return PETSC_FALSE;
+}
+
 PetscErrorCode NeopModelTypeList(char *buf, size_t len)
 {
   PetscFunctionBegin;
@@ -69,6 +76,14 @@ PetscErrorCode NeopModelSetShape(NeopModel m, int dim, int in_channels, int out_
   m->dim          = dim;
   m->in_channels  = in_channels;
   m->out_channels = out_channels;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode NeopModelSetGrid(NeopModel m, const int *grid)
+{
+  PetscFunctionBegin;
+  PetscCheck(m->dim, m->comm, PETSC_ERR_ARG_WRONGSTATE, "NeopModelSetGrid: call NeopModelSetShape first");
+  for (int d = 0; d < m->dim; d++) m->grid[d] = grid[d];
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

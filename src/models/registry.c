@@ -12,5 +12,8 @@ PetscErrorCode NeopModelRegisterAll(void)
   PetscCall(NeopModelRegister("deeponet", NeopModelCreate_DeepONet));
   PetscCall(NeopModelRegister("multionet", NeopModelCreate_MultiONet));
   PetscCall(NeopModelRegister("dgno", NeopModelCreate_DGNO));
+  PetscCall(NeopModelRegister("mlp", NeopModelCreate_MLP));
+  PetscCall(NeopModelRegister("mgno", NeopModelCreate_MgNO));
+  PetscCall(NeopModelRegister("fno", NeopModelCreate_FNO));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -1,6 +1,8 @@
 #include "backend/cpu/cpu.h"
 #include <neop/nn/transformer.h>
 #include <neop/nn/onet.h>
+#include <neop/nn/conv.h>
+#include <neop/nn/loss_h1.h>
 
 const NeopBackend NeopBackendCPU = {
   .name           = "cpu",
@@ -29,6 +31,11 @@ const NeopBackend NeopBackendCPU = {
   .unary_backward = neop_cpu_unary_backward,
   .attention      = &NeopAttentionKernelsCPU,
   .onet = &NeopONetKernelsCPU,
+  .optim          = &neop_cpu_optim,
+  .normalizer     = &neop_cpu_normalizer,
+  .conv           = &NeopConvKernelsCPU,
+  .h1             = &NeopH1KernelsCPU,
+  .spectral       = &neop_cpu_spectral,
 };
 
 const NeopBackend *NeopBackendGet(void) { return &NeopBackendCPU; }

@@ -30,3 +30,6 @@ void neop_cpu_rel_lp_backward(int N, int64_t M, double p, float alpha, const flo
 void neop_cpu_sq_err(int64_t n, float alpha, const float *y, const float *u, float *loss);
 void neop_cpu_sq_err_backward(int64_t n, float alpha, const float *y, const float *u, const float *dloss, float *dy,
                               float *du);
+extern const struct NeopOptimKernels neop_cpu_optim; /* src/backend/cpu/optim.c */
+extern const struct NeopNormalizerKernels neop_cpu_normalizer;
+extern const struct NeopSpectralKernels neop_cpu_spectral;

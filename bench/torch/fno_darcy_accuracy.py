@@ -1,0 +1,111 @@
+#!/usr/bin/python3
+"""PyTorch side of the Darcy FNO accuracy comparison (docs/benchmarks.md).
+
+Trains the FNO of tests/reference/fno.py (the fourier_2d.py architecture) on a
+neop data file with the settings of examples/darcy/fno.opts, and prints one
+line per epoch: epoch, train loss, test relative L2, seconds.
+
+  bench/torch/fno_darcy_accuracy.py DATA.h5 [--epochs 500] [--step 100] [--sub 1]
+      [--ntrain 1000] [--ntest 100] [--padding 9] [--device cuda]
+
+DATA.h5 holds /a and /u of shape (N, 1, S, S) (neop schema); --sub takes every
+sub-th node as the scripts do (x[:, ::r, ::r]).
+"""
+import argparse
+import os
+import sys
+import time
+
+import h5py
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tests", "reference"))
+from fno import FNO  # noqa: E402
+
+
+class UnitGaussian:
+    """point-wise mean/std over the training samples, torch.std unbiased, eps 1e-5 (utilities3.py)"""
+
+    def __init__(self, x, eps=1e-5):
+        self.mean, self.std, self.eps = x.mean(0), x.std(0), eps
+
+    def encode(self, x):
+        return (x - self.mean) / (self.std + self.eps)
+
+    def decode(self, x):
+        return x * (self.std + self.eps) + self.mean
+
+
+def rel_l2_sum(pred, y):
+    n = pred.shape[0]
+    diff = torch.norm(pred.reshape(n, -1) - y.reshape(n, -1), dim=1)
+    return (diff / torch.norm(y.reshape(n, -1), dim=1)).sum()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("data")
+    ap.add_argument("--epochs", type=int, default=500)
+    ap.add_argument("--step", type=int, default=100)
+    ap.add_argument("--sub", type=int, default=1)
+    ap.add_argument("--ntrain", type=int, default=1000)
+    ap.add_argument("--ntest", type=int, default=100)
+    ap.add_argument("--padding", type=int, default=9)
+    ap.add_argument("--batch", type=int, default=20)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    args = ap.parse_args()
+    torch.manual_seed(args.seed)
+    dev = torch.device(args.device)
+
+    with h5py.File(args.data, "r") as f:
+        r = args.sub
+        a = f["a"][: args.ntrain + args.ntest, 0, ::r, ::r]
+        u = f["u"][: args.ntrain + args.ntest, 0, ::r, ::r]
+    a, u = torch.tensor(a, dtype=torch.float32), torch.tensor(u, dtype=torch.float32)
+    a_tr, u_tr = a[: args.ntrain], u[: args.ntrain]
+    a_te, u_te = a[args.ntrain:], u[args.ntrain:]
+    xn, yn = UnitGaussian(a_tr), UnitGaussian(u_tr)
+    a_tr, a_te = xn.encode(a_tr), xn.encode(a_te)
+    a_tr, a_te = a_tr.unsqueeze(-1).to(dev), a_te.unsqueeze(-1).to(dev)
+    u_tr, u_te = u_tr.to(dev), u_te.to(dev)
+    for name in ("mean", "std"):
+        setattr(yn, name, getattr(yn, name).to(dev))
+
+    model = FNO(2, 1, 1, (12, 12), 32, 4, (args.padding, args.padding), "2021")
+    for p in model.parameters():  # the reference module computes in float64; train in float32 as the scripts
+        p.data = p.data.to(torch.cfloat if p.is_complex() else torch.float32)
+    model = model.to(dev)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=1e-4)
+    sched = torch.optim.lr_scheduler.StepLR(opt, step_size=args.step, gamma=0.5)
+    print(f"parameters: {sum(p.numel() * (2 if p.is_complex() else 1) for p in model.parameters())}", flush=True)
+    best = float("inf")
+    for ep in range(1, args.epochs + 1):
+        t0 = time.time()
+        model.train()
+        perm = torch.randperm(args.ntrain, device=dev)
+        tl = 0.0
+        for k in range(0, args.ntrain, args.batch):
+            idx = perm[k: k + args.batch]
+            opt.zero_grad()
+            out = yn.decode(model(a_tr[idx]).squeeze(-1))
+            loss = rel_l2_sum(out, u_tr[idx])
+            loss.backward()
+            opt.step()
+            tl += loss.item()
+        sched.step()
+        model.eval()
+        with torch.no_grad():
+            te = 0.0
+            for k in range(0, args.ntest, args.batch):
+                out = yn.decode(model(a_te[k: k + args.batch]).squeeze(-1))
+                te += rel_l2_sum(out, u_te[k: k + args.batch]).item()
+        te /= args.ntest
+        best = min(best, te)
+        print(f"epoch {ep:4d}  train {tl / args.ntrain:.6f}  test rel_l2 {te:.6f}  {time.time() - t0:.2f} s", flush=True)
+    print(f"best test rel_l2 {best:.6f}; final {te:.6f}")
+
+
+if __name__ == "__main__":
+    main()
