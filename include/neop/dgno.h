@@ -14,6 +14,8 @@ PetscErrorCode NeopDgnoEncode(NeopModel m, NeopTape *t, NeopTensor *a, NeopTenso
    a (N, P) in physical units (Bernoulli: low + (high - low) sigmoid) when a != NULL. */
 PetscErrorCode NeopDgnoDecode(NeopModel m, NeopTape *t, NeopTensor *beta, NeopTensor *x, NeopTensor **u, NeopTensor **du,
                               NeopTensor **a);
+/* Weak residuals r (N, ncentres) with the centres of 'step' (a as below). */
+PetscErrorCode NeopDgnoResidual(NeopModel m, NeopTape *t, NeopTensor *beta, NeopTensor *agrid, uint64_t step, NeopTensor **r);
 /* Weak-form PDE loss of the latents beta (N, latent) with centres of 'step'; the
    coefficient at the quadrature points from agrid (N, 1, *S) node values, or from
    the a-decoder when agrid is NULL. nglobal: the global batch. */
@@ -55,7 +57,7 @@ typedef struct {
 /* Freezes the decoders, fits beta = tanh(z) by Adam to w_data ||u(x_obs) - u_obs|| / ||u_obs|| +
    w_pde * PDE loss, then (samples > 0) samples the posterior of z with MALA:
    U(z) = |u(x_obs) - u_obs|^2 / (2 sigma^2) + |r(z)|^2 / (2 pde_sigma^2) + |z|^2 / 2 with the
-   residual centres fixed. Fills res (arrays PetscMalloc'ed: NeopInvertResultDestroy). Collective
-   on m->comm only through nothing: every rank computes the same. */
+   residual centres fixed. Fills res (arrays PetscMalloc'ed: NeopInvertResultDestroy). Not
+   collective: every rank that calls it computes the same result. */
 PetscErrorCode NeopDgnoInvert(NeopModel m, const NeopObservations *obs, const NeopInvertOptions *opt, NeopInvertResult *res);
 PetscErrorCode NeopInvertResultDestroy(NeopInvertResult *res);

@@ -335,10 +335,10 @@ PetscErrorCode NeopDgnoDecode(NeopModel m, NeopTape *t, NeopTensor *beta, NeopTe
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode NeopDgnoPdeLoss(NeopModel m, NeopTape *t, NeopTensor *beta, NeopTensor *agrid, uint64_t step, int nglobal, NeopTensor **loss)
+PetscErrorCode NeopDgnoResidual(NeopModel m, NeopTape *t, NeopTensor *beta, NeopTensor *agrid, uint64_t step, NeopTensor **r)
 {
   Dgno       *d;
-  NeopTensor *x, *u, *du, *a, *r;
+  NeopTensor *x, *u, *du, *a;
 
   PetscFunctionBegin;
   PetscCall(dgno_get(m, &d));
@@ -351,7 +351,18 @@ PetscErrorCode NeopDgnoPdeLoss(NeopModel m, NeopTape *t, NeopTensor *beta, NeopT
     PetscCall(NeopOpGridInterp(t, agrid, x, d->a_nearest, &a3)); /* (N, 1, P) */
     PetscCall(NeopOpReshape(t, a3, 2, shape, &a));
   } else PetscCall(NeopDgnoDecode(m, t, beta, x, &u, &du, &a));
-  PetscCall(NeopWeakFormDarcyResidual(d->wf, t, a, du, d->f, &r));
+  PetscCall(NeopWeakFormDarcyResidual(d->wf, t, a, du, d->f, r));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode NeopDgnoPdeLoss(NeopModel m, NeopTape *t, NeopTensor *beta, NeopTensor *agrid, uint64_t step, int nglobal, NeopTensor **loss)
+{
+  Dgno       *d;
+  NeopTensor *r;
+
+  PetscFunctionBegin;
+  PetscCall(dgno_get(m, &d));
+  PetscCall(NeopDgnoResidual(m, t, beta, agrid, step, &r));
   PetscCall(NeopWeakFormLoss(d->wf, t, r, d->topk, nglobal, loss));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
