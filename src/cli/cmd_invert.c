@@ -157,7 +157,7 @@ static PetscErrorCode make_observations(MPI_Comm comm)
       PetscCall(h5_attr_string(f, "kind", "observations"));
       PetscCall(h5_commit(f, tmp, out));
     }
-    PetscCall(PetscPrintf(comm, "%d observations of sample %d of %s at %g dB (noise std %.4g) written to %s\n", (int)M, (int)sample, data, (double)snr,
+    PetscCall(PetscPrintf(comm, "%d observations of sample %d of %s at %.1f dB (noise std %.4g) written to %s\n", (int)M, (int)sample, data, (double)snr,
                           sigma, out));
     PetscCall(PetscFree4(inner, perm, x, u));
   }
