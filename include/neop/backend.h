@@ -70,6 +70,7 @@ typedef struct NeopBackend {
   void (*unary_backward)(NeopUnaryKind kind, int64_t n, const float *x, const float *y, const float *dy,
                          float *dx);
   const struct NeopAttentionKernels *attention; /* neop/nn/transformer.h */
+  const struct NeopONetKernels *onet; /* neop/nn/onet.h */
   const struct NeopOptimKernels *optim; /* optimizer updates, neop/optim.h */
   const struct NeopNormalizerKernels *normalizer; /* include/neop/data.h */
   const struct NeopConvKernels *conv; /* 1-D/2-D convolutions: neop/nn/conv.h */

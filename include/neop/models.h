@@ -4,6 +4,9 @@
 #include <neop/model.h>
 
 PetscErrorCode NeopModelCreate_Transolver(NeopModel m);
+PetscErrorCode NeopModelCreate_DeepONet(NeopModel m);
+PetscErrorCode NeopModelCreate_MultiONet(NeopModel m);
+PetscErrorCode NeopModelCreate_DGNO(NeopModel m);
 PetscErrorCode NeopModelCreate_MLP(NeopModel m);
 PetscErrorCode NeopModelCreate_MgNO(NeopModel m);
 PetscErrorCode NeopModelCreate_FNO(NeopModel m);

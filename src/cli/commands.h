@@ -17,6 +17,7 @@ PetscErrorCode NeopCmdEval(MPI_Comm comm);
 PetscErrorCode NeopCmdPredict(MPI_Comm comm);
 PetscErrorCode NeopCmdConvert(MPI_Comm comm);
 PetscErrorCode NeopCmdInfo(MPI_Comm comm);
+PetscErrorCode NeopCmdInvert(MPI_Comm comm);
 
 /* Table of the commands linked into this build (src/cli/command_table.c). */
 extern const NeopCommand NeopCommands[];

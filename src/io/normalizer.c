@@ -25,6 +25,13 @@ PetscErrorCode NeopNormalizerFit(MPI_Comm comm, NeopNormKind kind, int channels,
   double   *sum, *ss, count;
 
   PetscFunctionBegin;
+  if (kind == NEOP_NORM_NONE) { /* identity: nothing to fit */
+    PetscCall(PetscMemzero(nz, sizeof(*nz)));
+    nz->channels = channels;
+    nz->points   = points;
+    nz->n        = (int64_t)channels * points;
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
   PetscCheck(kind == NEOP_NORM_POINTWISE || kind == NEOP_NORM_SCALAR, comm, PETSC_ERR_ARG_WRONG, "normaliser: fit needs POINTWISE or SCALAR");
   PetscCheck(channels >= 1 && points >= 1 && nlocal >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE,
              "normaliser: %d channels, %lld points, %d samples", channels, (long long)points, nlocal);
@@ -128,6 +135,10 @@ PetscErrorCode NeopNormalizerDecodeOp(const NeopNormalizer *nz, NeopTape *t, Neo
   int                nsamples;
 
   PetscFunctionBegin;
+  if (nz->kind == NEOP_NORM_NONE) { /* identity */
+    *y = x;
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
   if (!ev_norm) PetscCall(NeopLogEvent("NeopNormalize", &ev_norm));
   PetscCheck(nz->kind == NEOP_NORM_POINTWISE || nz->kind == NEOP_NORM_SCALAR, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE,
              "normaliser decode: the normaliser was not fitted");

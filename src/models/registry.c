@@ -9,6 +9,9 @@ PetscErrorCode NeopModelRegisterAll(void)
   if (done) PetscFunctionReturn(PETSC_SUCCESS);
   done = PETSC_TRUE;
   PetscCall(NeopModelRegister("transolver", NeopModelCreate_Transolver));
+  PetscCall(NeopModelRegister("deeponet", NeopModelCreate_DeepONet));
+  PetscCall(NeopModelRegister("multionet", NeopModelCreate_MultiONet));
+  PetscCall(NeopModelRegister("dgno", NeopModelCreate_DGNO));
   PetscCall(NeopModelRegister("mlp", NeopModelCreate_MLP));
   PetscCall(NeopModelRegister("mgno", NeopModelCreate_MgNO));
   PetscCall(NeopModelRegister("fno", NeopModelCreate_FNO));

@@ -1,5 +1,6 @@
 #include "backend/cpu/cpu.h"
 #include <neop/nn/transformer.h>
+#include <neop/nn/onet.h>
 #include <neop/nn/conv.h>
 #include <neop/nn/loss_h1.h>
 
@@ -29,6 +30,7 @@ const NeopBackend NeopBackendCPU = {
   .unary_forward  = neop_cpu_unary_forward,
   .unary_backward = neop_cpu_unary_backward,
   .attention      = &NeopAttentionKernelsCPU,
+  .onet = &NeopONetKernelsCPU,
   .optim          = &neop_cpu_optim,
   .normalizer     = &neop_cpu_normalizer,
   .conv           = &NeopConvKernelsCPU,

@@ -1,0 +1,506 @@
+/* DGNO (Zang & Koutsourelakis 2025), physics-aware and without labelled u.
+
+     encoder   a (N, Cin, *S) -> beta = tanh(E(a)) in (-1,1)^latent; E: an MLP on the
+               input at an n^d sensor grid (default), or the transformer backbone on
+               the grid tokens (mean-pooled) (-dgno_enc transformer, options -dgno_enc_*)
+     decoders  MultiONets beta -> u(x) (times sin(pi x) sin(pi y) for zero Dirichlet
+               data: -dgno_bc dirichlet) and beta -> a(x)
+     loss      w_data * L_a + w_pde * L_pde, where L_a is the Gaussian reconstruction
+               mean_n ||a_dec - a||_2 (the reference's mse_org) or, for thresholded a
+               (-dgno_a_likelihood bernoulli), the mean binary cross-entropy of
+               sigmoid(a_dec) against (a - low) / (high - low); L_pde is the weak-form
+               loss of -div(a grad u) = f (neop/nn/weak_form.h) with a at the quadrature
+               points interpolated from the input grid.
+   forward = encoder + u-decoder at the grid nodes. Facts from the reference code
+   (DGenNO, Example_DarcyFlow_*): latent 128, decoders [100] x 6 with l = 5 and
+   tanh_sin, R = 1e-4, 100 centres, a 9 x 9 quadrature mesh, top 20 residuals per
+   sample (1000 of a batch of 50). Differences are listed in docs/dgno.md. */
+#include <neop/models.h>
+#include <neop/dgno.h>
+#include <neop/data.h>
+#include <neop/nn/onet.h>
+#include <neop/nn/weak_form.h>
+#include <neop/nn/transformer.h>
+#include <math.h>
+
+#define ENC_MAX 8
+
+typedef enum { ENC_MLP, ENC_TRANSFORMER } EncKind;
+static const char *const enc_kinds[] = {"mlp", "transformer", "EncKind", "ENC_", NULL};
+typedef enum { LIK_GAUSSIAN, LIK_BERNOULLI } LikKind;
+static const char *const lik_kinds[] = {"gaussian", "bernoulli", "LikKind", "LIK_", NULL};
+
+typedef struct {
+  int             latent, sensors;
+  EncKind         enc;
+  int             nenc, enc_width[ENC_MAX];
+  NeopUnaryKind   enc_act;
+  NeopTensor     *We[ENC_MAX + 1], *be[ENC_MAX + 1];     /* MLP encoder */
+  NeopTransformer tr;                                   /* transformer encoder */
+  NeopTensor     *Wl, *bl, *Wo, *bo;                    /* lift (width, Cin + d), out (latent, width) */
+  NeopONet        u, a;
+  LikKind         lik;
+  double          a_low, a_high;
+  PetscBool       bc, a_nearest;
+  double          w_data, w_pde, radius, f;
+  int             ncentres, nmesh, topk;
+  NeopWeakForm    wf;
+  uint64_t        step;                                 /* loss evaluations: keys the centres */
+  NeopTensor      sens, grid;                           /* (sensors^d, d), (P, d) of the last grid */
+  int             gridS[3];
+} Dgno;
+
+static PetscErrorCode dgno_get(NeopModel m, Dgno **d)
+{
+  PetscFunctionBegin;
+  PetscCheck(!strcmp(m->type, "dgno"), m->comm, PETSC_ERR_ARG_WRONG, "model type %s is not dgno", m->type);
+  *d = (Dgno *)m->data;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode dgno_setfromoptions(NeopModel m, PetscOptionItems *PetscOptionsObject)
+{
+  Dgno     *d = (Dgno *)m->data;
+  PetscInt  latent = d->latent, sens = d->sensors, nc = d->ncentres, nq = d->nmesh, topk = d->topk, widths[ENC_MAX];
+  PetscInt  nw = ENC_MAX;
+  PetscEnum enc = (PetscEnum)d->enc, lik = (PetscEnum)d->lik;
+  char      act[32], list[128] = "";
+
+  PetscFunctionBegin;
+  for (int i = 0; i < d->nenc; i++) widths[i] = d->enc_width[i];
+  PetscCall(PetscStrncpy(act, NeopUnaryKindName(d->enc_act), sizeof(act)));
+  PetscOptionsHeadBegin(PetscOptionsObject, "DGNO");
+  PetscCall(PetscOptionsInt("-latent", "latent size (beta in (-1,1)^latent)", NULL, latent, &latent, NULL));
+  PetscCall(PetscOptionsEnum("-enc", "encoder", NULL, enc_kinds, enc, &enc, NULL));
+  PetscCall(PetscOptionsInt("-sensors", "MLP encoder: input sensors per dim (an n^d node grid)", NULL, sens, &sens, NULL));
+  nw = ENC_MAX;
+  {
+    PetscBool set;
+    PetscCall(PetscOptionsIntArray("-enc_widths", "MLP encoder: hidden widths", NULL, widths, &nw, &set));
+    if (!set) nw = d->nenc;
+  }
+  PetscCall(PetscOptionsString("-enc_act", "MLP encoder: activation", NULL, act, act, sizeof(act), NULL));
+  PetscCall(PetscOptionsEnum("-a_likelihood", "likelihood of the a reconstruction", NULL, lik_kinds, lik, &lik, NULL));
+  PetscCall(PetscOptionsReal("-a_low", "bernoulli: the low value of a", NULL, d->a_low, &d->a_low, NULL));
+  PetscCall(PetscOptionsReal("-a_high", "bernoulli: the high value of a", NULL, d->a_high, &d->a_high, NULL));
+  PetscCall(PetscOptionsBool("-a_nearest", "a at quadrature points: nearest node instead of multilinear", NULL, d->a_nearest, &d->a_nearest, NULL));
+  PetscCall(PetscOptionsBool("-bc", "hard zero Dirichlet factor sin(pi x) sin(pi y) on u", NULL, d->bc, &d->bc, NULL));
+  PetscCall(PetscOptionsReal("-w_data", "weight of the a reconstruction", NULL, d->w_data, &d->w_data, NULL));
+  PetscCall(PetscOptionsReal("-w_pde", "weight of the weak residuals", NULL, d->w_pde, &d->w_pde, NULL));
+  PetscCall(PetscOptionsReal("-radius", "radius R of the test functions", NULL, d->radius, &d->radius, NULL));
+  PetscCall(PetscOptionsInt("-ncentres", "test-function centres per step", NULL, nc, &nc, NULL));
+  PetscCall(PetscOptionsInt("-nquad", "quadrature mesh points per dim in [-1,1]^d (kept: |z| < 1)", NULL, nq, &nq, NULL));
+  PetscCall(PetscOptionsInt("-topk", "largest squared residuals per sample added to the loss (0: none)", NULL, topk, &topk, NULL));
+  PetscCall(PetscOptionsReal("-f", "constant source f of -div(a grad u) = f", NULL, d->f, &d->f, NULL));
+  PetscCall(NeopONetSetFromOptions(&d->u, m, PetscOptionsObject, "u_"));
+  PetscCall(NeopONetSetFromOptions(&d->a, m, PetscOptionsObject, "a_"));
+  PetscOptionsHeadEnd();
+  PetscCheck(latent >= 1, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "-dgno_latent %d: need >= 1", (int)latent);
+  PetscCheck(sens >= 2, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "-dgno_sensors %d: need >= 2", (int)sens);
+  PetscCheck(nw >= 1, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "-dgno_enc_widths: give 1 to %d widths", ENC_MAX);
+  PetscCheck(lik == (PetscEnum)LIK_GAUSSIAN || d->a_high > d->a_low, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "-dgno_a_high %g must exceed -dgno_a_low %g",
+             d->a_high, d->a_low);
+  PetscCheck(nc >= 1 && topk >= 0 && topk <= nc, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "-dgno_ncentres %d, -dgno_topk %d: need 0 <= topk <= ncentres",
+             (int)nc, (int)topk);
+  PetscCall(NeopUnaryKindFromName(act, &d->enc_act));
+  d->latent   = (int)latent;
+  d->sensors  = (int)sens;
+  d->enc      = (EncKind)enc;
+  d->lik      = (LikKind)lik;
+  d->ncentres = (int)nc;
+  d->nmesh    = (int)nq;
+  d->topk     = (int)topk;
+  d->nenc     = (int)nw;
+  for (int i = 0; i < d->nenc; i++) {
+    PetscCheck(widths[i] >= 1, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "-dgno_enc_widths: width %d", (int)widths[i]);
+    d->enc_width[i] = (int)widths[i];
+    PetscCall(PetscSNPrintf(list + strlen(list), sizeof(list) - strlen(list), "%s%d", i ? "," : "", d->enc_width[i]));
+  }
+  PetscCall(NeopModelRecordOption(m, "-dgno_latent", "%d", d->latent));
+  PetscCall(NeopModelRecordOption(m, "-dgno_enc", "%s", enc_kinds[d->enc]));
+  PetscCall(NeopModelRecordOption(m, "-dgno_sensors", "%d", d->sensors));
+  PetscCall(NeopModelRecordOption(m, "-dgno_enc_widths", "%s", list));
+  PetscCall(NeopModelRecordOption(m, "-dgno_enc_act", "%s", act));
+  PetscCall(NeopModelRecordOption(m, "-dgno_a_likelihood", "%s", lik_kinds[d->lik]));
+  PetscCall(NeopModelRecordOption(m, "-dgno_a_low", "%.17g", d->a_low));
+  PetscCall(NeopModelRecordOption(m, "-dgno_a_high", "%.17g", d->a_high));
+  PetscCall(NeopModelRecordOption(m, "-dgno_a_nearest", "%s", d->a_nearest ? "true" : "false"));
+  PetscCall(NeopModelRecordOption(m, "-dgno_bc", "%s", d->bc ? "true" : "false"));
+  PetscCall(NeopModelRecordOption(m, "-dgno_w_data", "%.17g", d->w_data));
+  PetscCall(NeopModelRecordOption(m, "-dgno_w_pde", "%.17g", d->w_pde));
+  PetscCall(NeopModelRecordOption(m, "-dgno_radius", "%.17g", d->radius));
+  PetscCall(NeopModelRecordOption(m, "-dgno_ncentres", "%d", d->ncentres));
+  PetscCall(NeopModelRecordOption(m, "-dgno_nquad", "%d", d->nmesh));
+  PetscCall(NeopModelRecordOption(m, "-dgno_topk", "%d", d->topk));
+  PetscCall(NeopModelRecordOption(m, "-dgno_f", "%.17g", d->f));
+  if (d->enc == ENC_TRANSFORMER) {
+    NeopTransformerConfig cfg = {.layers = 3, .width = 64, .heads = 4, .slices = 32, .mlp_ratio = 2, .attention = NEOP_ATTN_GALERKIN,
+                                 .ffn = NEOP_FFN_GELU, .final_norm = PETSC_TRUE, .init_std = 0};
+    if (!d->tr) PetscCall(NeopTransformerCreate(m->comm, &d->tr));
+    PetscCall(NeopTransformerSetOptionsPrefix(d->tr, "dgno_enc_"));
+    PetscCall(NeopTransformerSetDefaults(d->tr, &cfg));
+    PetscCall(NeopTransformerSetFromOptions(d->tr));
+    PetscCall(NeopTransformerRecordOptions(d->tr, m));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* coordinates (P, d) of an S[0] x ... node grid, backend memory */
+static PetscErrorCode coords_tensor(int dim, const int *S, NeopTensor *t)
+{
+  const NeopBackend *be = NeopBackendGet();
+  int                shape[2] = {1, dim};
+  float             *host;
+
+  PetscFunctionBegin;
+  for (int k = 0; k < dim; k++) shape[0] *= S[k];
+  if (t->data) PetscCall(be->free(t->data));
+  PetscCall(NeopTensorSetShape(t, 2, shape));
+  PetscCall(be->alloc(sizeof(float) * (size_t)t->size, (void **)&t->data));
+  PetscCall(PetscMalloc1(t->size, &host));
+  PetscCall(NeopPositionGrid(dim, S, host));
+  PetscCall(be->from_host(t->data, host, sizeof(float) * (size_t)t->size));
+  PetscCall(PetscFree(host));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode dgno_setup(NeopModel m)
+{
+  Dgno *d = (Dgno *)m->data;
+  int   S[3] = {d->sensors, d->sensors, d->sensors}, P = 1;
+  char  name[64];
+
+  PetscFunctionBegin;
+  PetscCheck(m->out_channels == 1, m->comm, PETSC_ERR_SUP, "dgno: one output channel (u), the data has %d", m->out_channels);
+  PetscCheck(m->in_channels == 1, m->comm, PETSC_ERR_SUP, "dgno: one input channel (the coefficient a), the data has %d", m->in_channels);
+  for (int k = 0; k < m->dim; k++) P *= d->sensors;
+  if (d->enc == ENC_MLP) {
+    int in = m->in_channels * P;
+    PetscCall(coords_tensor(m->dim, S, &d->sens));
+    for (int i = 0; i <= d->nenc; i++) {
+      int out = i < d->nenc ? d->enc_width[i] : d->latent, shape[2] = {out, in};
+      PetscCall(PetscSNPrintf(name, sizeof(name), "enc.%d.weight", i));
+      PetscCall(NeopParamsAdd(m->params, name, 2, shape, NeopInitTorchLinear(in), &d->We[i]));
+      PetscCall(PetscSNPrintf(name, sizeof(name), "enc.%d.bias", i));
+      PetscCall(NeopParamsAdd(m->params, name, 1, &out, NeopInitTorchLinear(in), &d->be[i]));
+      in = out;
+    }
+  } else {
+    NeopTransformerConfig cfg;
+    NeopTransformerInit   init = {0};
+    PetscCall(NeopTransformerGetConfig(d->tr, &cfg));
+    PetscCall(NeopTransformerLinearSetUp(m->params, "enc.lift", cfg.width, m->in_channels + m->dim, PETSC_TRUE, init, &d->Wl, &d->bl));
+    PetscCall(NeopTransformerSetUp(d->tr, m->params, "enc."));
+    PetscCall(NeopTransformerLinearSetUp(m->params, "enc.out", d->latent, cfg.width, PETSC_TRUE, init, &d->Wo, &d->bo));
+  }
+  PetscCall(NeopONetSetUp(&d->u, m->params, "u", m->dim, d->latent));
+  PetscCall(NeopONetSetUp(&d->a, m->params, "a", m->dim, d->latent));
+  PetscCall(NeopWeakFormCreate(m->dim, d->radius, d->ncentres, d->nmesh, &d->wf));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode dgno_grid(NeopModel m, const NeopTensor *x)
+{
+  Dgno     *d    = (Dgno *)m->data;
+  PetscBool same = d->grid.data != NULL;
+
+  PetscFunctionBegin;
+  for (int k = 0; k < m->dim; k++) same = same && d->gridS[k] == x->shape[2 + k];
+  if (!same) {
+    PetscCall(coords_tensor(m->dim, x->shape + 2, &d->grid));
+    for (int k = 0; k < m->dim; k++) d->gridS[k] = x->shape[2 + k];
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode NeopDgnoGetLatent(NeopModel m, int *latent)
+{
+  Dgno *d;
+
+  PetscFunctionBegin;
+  PetscCall(dgno_get(m, &d));
+  *latent = d->latent;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode NeopDgnoEncode(NeopModel m, NeopTape *t, NeopTensor *a, NeopTensor **beta)
+{
+  Dgno       *d;
+  NeopTensor *h, *z;
+  int         N = a->shape[0];
+  char        ba[96];
+
+  PetscFunctionBegin;
+  PetscCall(dgno_get(m, &d));
+  PetscCheck(a->ndim == 2 + m->dim && a->shape[1] == m->in_channels, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ,
+             "dgno: input %s must be (N, %d, *S) with %d spatial dims", NeopTensorShapeString(a, ba, sizeof(ba)), m->in_channels, m->dim);
+  if (d->enc == ENC_MLP) {
+    NeopTensor *s;
+    int         shape[2];
+    PetscCall(NeopOpGridInterp(t, a, &d->sens, PETSC_FALSE, &s)); /* (N, Cin, sensors^d) */
+    shape[0] = N;
+    shape[1] = (int)d->sens.shape[0] * m->in_channels;
+    PetscCall(NeopOpReshape(t, s, 2, shape, &h));
+    for (int i = 0; i <= d->nenc; i++) {
+      PetscCall(NeopOpLinear(t, h, d->We[i], d->be[i], &z));
+      if (i < d->nenc) PetscCall(NeopOpUnary(t, d->enc_act, z, &h));
+    }
+  } else {
+    NeopTensor *tok, *l, *y, *s, *mean;
+    int         dims[1] = {1};
+    PetscCall(dgno_grid(m, a));
+    PetscCall(NeopOpFieldToTokens(t, a, &d->grid, &tok)); /* (N, P, d + Cin) */
+    PetscCall(NeopOpLinear(t, tok, d->Wl, d->bl, &l));
+    PetscCall(NeopTransformerForward(d->tr, t, l, &y));   /* (N, P, width) */
+    PetscCall(NeopOpSumDims(t, y, 1, dims, PETSC_FALSE, &s));
+    PetscCall(NeopOpScale(t, s, 1.0 / tok->shape[1], &mean));
+    PetscCall(NeopOpLinear(t, mean, d->Wo, d->bo, &z));
+  }
+  PetscCall(NeopOpUnary(t, NEOP_UNARY_TANH, z, beta));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* factor g(x) = prod_k sin(pi x_k) (P) and its gradient dg (d, P) as constants */
+static PetscErrorCode bc_factor(NeopTape *t, NeopTensor *x, NeopTensor **g, NeopTensor **dg)
+{
+  const NeopBackend *be = NeopBackendGet();
+  int                P = x->shape[0], dim = x->shape[1], shape[2] = {dim, P};
+  float             *xh, *gh, *dgh;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc3(P * dim, &xh, P, &gh, P * dim, &dgh));
+  PetscCall(be->to_host(xh, x->data, sizeof(float) * (size_t)(P * dim)));
+  for (int p = 0; p < P; p++) {
+    double prod = 1;
+    for (int k = 0; k < dim; k++) prod *= sin(M_PI * xh[p * dim + k]);
+    gh[p] = (float)prod;
+    for (int j = 0; j < dim; j++) {
+      double v = M_PI * cos(M_PI * xh[p * dim + j]);
+      for (int k = 0; k < dim; k++)
+        if (k != j) v *= sin(M_PI * xh[p * dim + k]);
+      dgh[j * P + p] = (float)v;
+    }
+  }
+  PetscCall(NeopTapeTensor(t, 1, &P, g));
+  PetscCall(be->from_host((*g)->data, gh, sizeof(float) * (size_t)P));
+  if (dg) {
+    PetscCall(NeopTapeTensor(t, 2, shape, dg));
+    PetscCall(be->from_host((*dg)->data, dgh, sizeof(float) * (size_t)(P * dim)));
+  }
+  PetscCall(PetscFree3(xh, gh, dgh));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode NeopDgnoDecode(NeopModel m, NeopTape *t, NeopTensor *beta, NeopTensor *x, NeopTensor **u, NeopTensor **du, NeopTensor **a)
+{
+  Dgno       *d;
+  NeopTensor *v, *dv = NULL;
+
+  PetscFunctionBegin;
+  PetscCall(dgno_get(m, &d));
+  PetscCall(NeopONetEvaluate(&d->u, t, x, beta, &v, du ? &dv : NULL));
+  if (d->bc) {
+    NeopTensor *g, *dg, *v3, *t1, *t2;
+    int         N = v->shape[0], P = v->shape[1], shape[3] = {N, 1, P};
+    PetscCall(bc_factor(t, x, &g, du ? &dg : NULL));
+    PetscCall(NeopOpMul(t, v, g, u));
+    if (du) { /* d(g v) = g dv + v dg */
+      PetscCall(NeopOpMul(t, dv, g, &t1));
+      PetscCall(NeopOpReshape(t, v, 3, shape, &v3));
+      PetscCall(NeopOpMul(t, v3, dg, &t2));
+      PetscCall(NeopOpAdd(t, t1, t2, du));
+    }
+  } else {
+    *u = v;
+    if (du) *du = dv;
+  }
+  if (a) {
+    NeopTensor *z;
+    PetscCall(NeopONetEvaluate(&d->a, t, x, beta, &z, NULL));
+    if (d->lik == LIK_GAUSSIAN) *a = z;
+    else {
+      NeopTensor *s;
+      PetscCall(NeopOpUnary(t, NEOP_UNARY_SIGMOID, z, &s));
+      PetscCall(NeopOpScale(t, s, d->a_high - d->a_low, &z));
+      {
+        NeopTensor *c;
+        int         one = 1;
+        float       lo  = (float)d->a_low;
+        PetscCall(NeopTapeTensor(t, 1, &one, &c));
+        PetscCall(NeopBackendGet()->from_host(c->data, &lo, sizeof(float)));
+        PetscCall(NeopOpAdd(t, z, c, a));
+      }
+    }
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode NeopDgnoResidual(NeopModel m, NeopTape *t, NeopTensor *beta, NeopTensor *agrid, uint64_t step, NeopTensor **r)
+{
+  Dgno       *d;
+  NeopTensor *x, *u, *du, *a;
+
+  PetscFunctionBegin;
+  PetscCall(dgno_get(m, &d));
+  PetscCall(NeopWeakFormDraw(d->wf, m->seed, step));
+  PetscCall(NeopWeakFormGetPoints(d->wf, NULL, NULL, &x, NULL));
+  if (agrid) {
+    NeopTensor *a3;
+    int         shape[2] = {agrid->shape[0], x->shape[0]};
+    PetscCall(NeopDgnoDecode(m, t, beta, x, &u, &du, NULL));
+    PetscCall(NeopOpGridInterp(t, agrid, x, d->a_nearest, &a3)); /* (N, 1, P) */
+    PetscCall(NeopOpReshape(t, a3, 2, shape, &a));
+  } else PetscCall(NeopDgnoDecode(m, t, beta, x, &u, &du, &a));
+  PetscCall(NeopWeakFormDarcyResidual(d->wf, t, a, du, d->f, r));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode NeopDgnoPdeLoss(NeopModel m, NeopTape *t, NeopTensor *beta, NeopTensor *agrid, uint64_t step, int nglobal, NeopTensor **loss)
+{
+  Dgno       *d;
+  NeopTensor *r;
+
+  PetscFunctionBegin;
+  PetscCall(dgno_get(m, &d));
+  PetscCall(NeopDgnoResidual(m, t, beta, agrid, step, &r));
+  PetscCall(NeopWeakFormLoss(d->wf, t, r, d->topk, nglobal, loss));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* reconstruction loss of a (N, 1, *S) from beta at the grid nodes */
+static PetscErrorCode dgno_data_loss(NeopModel m, NeopTape *t, NeopTensor *beta, NeopTensor *agrid, int nglobal, NeopTensor **loss)
+{
+  Dgno       *d = (Dgno *)m->data;
+  NeopTensor *z, *target;
+  int         N = agrid->shape[0], shape[2] = {N, (int)(agrid->size / (N ? N : 1))};
+
+  PetscFunctionBegin;
+  PetscCall(dgno_grid(m, agrid));
+  PetscCall(NeopONetEvaluate(&d->a, t, &d->grid, beta, &z, NULL)); /* (N, P) logits or values */
+  PetscCall(NeopOpReshape(t, agrid, 2, shape, &target));
+  if (d->lik == LIK_GAUSSIAN) { /* mean_n ||z_n - a_n||_2 */
+    NeopTensor *e, *n, *s;
+    PetscCall(NeopOpSub(t, z, target, &e));
+    PetscCall(NeopOpNormLp(t, e, 2.0, &n));
+    PetscCall(NeopOpSum(t, n, &s));
+    PetscCall(NeopOpScale(t, s, 1.0 / nglobal, loss));
+  } else { /* binary cross-entropy with logits: softplus(z) - y z, y = (a - low)/(high - low), mean over samples and points */
+    NeopTensor *sp, *y, *yz, *e, *s;
+    float      *yh;
+    PetscCall(NeopTapeTensorLike(t, target, &y));
+    PetscCall(PetscMalloc1(y->size, &yh));
+    PetscCall(NeopBackendGet()->to_host(yh, target->data, sizeof(float) * (size_t)y->size));
+    for (int64_t i = 0; i < y->size; i++) {
+      double v = (yh[i] - d->a_low) / (d->a_high - d->a_low);
+      yh[i]    = (float)(v < 0 ? 0 : v > 1 ? 1 : v);
+    }
+    PetscCall(NeopBackendGet()->from_host(y->data, yh, sizeof(float) * (size_t)y->size));
+    PetscCall(PetscFree(yh));
+    PetscCall(NeopOpUnary(t, NEOP_UNARY_SOFTPLUS, z, &sp));
+    PetscCall(NeopOpMul(t, y, z, &yz));
+    PetscCall(NeopOpSub(t, sp, yz, &e));
+    PetscCall(NeopOpSum(t, e, &s));
+    PetscCall(NeopOpScale(t, s, 1.0 / ((double)nglobal * shape[1]), loss));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode dgno_loss(NeopModel m, NeopTape *t, const NeopBatch *batch, NeopTensor **loss)
+{
+  Dgno       *d = (Dgno *)m->data;
+  NeopTensor *beta, *la, *lp, *s1, *s2;
+
+  PetscFunctionBegin;
+  PetscCall(NeopDgnoEncode(m, t, batch->a, &beta));
+  PetscCall(dgno_data_loss(m, t, beta, batch->a, batch->nglobal, &la));
+  PetscCall(NeopDgnoPdeLoss(m, t, beta, batch->a, d->step++, batch->nglobal, &lp));
+  PetscCall(NeopOpScale(t, la, d->w_data, &s1));
+  PetscCall(NeopOpScale(t, lp, d->w_pde, &s2));
+  PetscCall(NeopOpAdd(t, s1, s2, loss));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode dgno_forward(NeopModel m, NeopTape *t, NeopTensor *x, NeopTensor **y)
+{
+  Dgno       *d = (Dgno *)m->data;
+  NeopTensor *beta, *u;
+  int         shape[NEOP_MAX_DIMS];
+
+  PetscFunctionBegin;
+  PetscCall(NeopDgnoEncode(m, t, x, &beta));
+  PetscCall(dgno_grid(m, x));
+  PetscCall(NeopDgnoDecode(m, t, beta, &d->grid, &u, NULL, NULL)); /* (N, P) */
+  shape[0] = x->shape[0];
+  shape[1] = 1;
+  for (int k = 0; k < m->dim; k++) shape[2 + k] = x->shape[2 + k];
+  PetscCall(NeopOpReshape(t, u, 2 + m->dim, shape, y));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode dgno_view(NeopModel m, PetscViewer viewer)
+{
+  Dgno *d = (Dgno *)m->data;
+
+  PetscFunctionBegin;
+  PetscCall(PetscViewerASCIIPrintf(viewer, "DGNO: latent %d, %s encoder, a likelihood %s, weak form R = %g, %d centres, top-%d, w_data %g, w_pde %g\n",
+                                   d->latent, enc_kinds[d->enc], lik_kinds[d->lik], d->radius, d->ncentres, d->topk, d->w_data, d->w_pde));
+  PetscCall(NeopONetView(&d->u, "u decoder", viewer));
+  PetscCall(NeopONetView(&d->a, "a decoder", viewer));
+  if (d->tr) PetscCall(NeopTransformerView(d->tr, viewer));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode dgno_destroy(NeopModel m)
+{
+  Dgno *d = (Dgno *)m->data;
+
+  PetscFunctionBegin;
+  PetscCall(NeopTransformerDestroy(&d->tr));
+  PetscCall(NeopWeakFormDestroy(&d->wf));
+  if (d->sens.data) PetscCall(NeopBackendGet()->free(d->sens.data));
+  if (d->grid.data) PetscCall(NeopBackendGet()->free(d->grid.data));
+  PetscCall(PetscFree(m->data));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode NeopModelCreate_DGNO(NeopModel m)
+{
+  Dgno *d;
+
+  PetscFunctionBegin;
+  PetscCall(PetscNew(&d));
+  d->latent       = 128;
+  d->sensors      = 29;
+  d->enc          = ENC_MLP;
+  d->nenc         = 2;
+  d->enc_width[0] = 512;
+  d->enc_width[1] = 256;
+  d->enc_act      = NEOP_UNARY_SILU;
+  d->lik          = LIK_GAUSSIAN;
+  d->a_low        = 3;
+  d->a_high       = 12;
+  d->bc           = PETSC_TRUE;
+  d->w_data       = 0.25;
+  d->w_pde        = 1.0;
+  d->radius       = 1e-4;
+  d->ncentres     = 100;
+  d->nmesh        = 9;
+  d->topk         = 20;
+  d->f            = 1.0;
+  for (int i = 0; i < 2; i++) {
+    NeopONet *n   = i ? &d->a : &d->u;
+    n->width      = 100;
+    n->layers     = 6;
+    n->sum_layers = 5;
+    n->act_trunk  = NEOP_UNARY_TANH_SIN;
+    n->act_branch = NEOP_UNARY_TANH_SIN;
+  }
+  m->data               = d;
+  m->ops.setfromoptions = dgno_setfromoptions;
+  m->ops.setup          = dgno_setup;
+  m->ops.forward        = dgno_forward;
+  m->ops.loss           = dgno_loss;
+  m->ops.view           = dgno_view;
+  m->ops.destroy        = dgno_destroy;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
