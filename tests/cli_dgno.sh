@@ -44,6 +44,6 @@ check "errors reported" grep -q "MAP relative L2 error" "$TMP/inv.log"
 fails "too many observations" "interior nodes" "$NEOP" invert -make_observations -data "$TMP/d.h5" -nobs 100000 -output "$TMP/o2.h5"
 check "no partial file" test ! -e "$TMP/o2.h5"
 fails "missing observation file" "cannot open observation file" "$NEOP" invert -checkpoint "$TMP/c.h5" -observations "$TMP/none.h5" -output "$TMP/r2.h5"
-fails "sum_layers must be below layers" "dgno_u_sum_layers" "$NEOP" train -train "$TMP/d.h5" $DGNO -dgno_u_sum_layers 3 -epochs 1
+fails "sum_layers must be below layers" "dgno_u_sum_layers" "$NEOP" train -train "$TMP/d.h5" $DGNO -ntrain 20 -ntest 4 -dgno_u_sum_layers 3 -epochs 1
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

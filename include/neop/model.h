@@ -39,6 +39,8 @@ struct NeopModel_s {
   int         grid[3];         /* points per dim of the training data, 0 when unknown (a hint for
                                   families whose structure depends on it, e.g. MgNO's prolongations) */
   uint64_t    seed;            /* parameter initialisation (-model_seed) */
+  int64_t     step;            /* global optimizer step of the batch being trained on, set by the trainer:
+                                  keys in-model randomness, so it survives resumes and rank counts */
   NeopParams *params;
   NeopModelOps ops;
   void       *data;            /* the family's own state */

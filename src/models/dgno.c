@@ -45,7 +45,6 @@ typedef struct {
   double          w_data, w_pde, radius, f;
   int             ncentres, nmesh, topk;
   NeopWeakForm    wf;
-  uint64_t        step;                                 /* loss evaluations: keys the centres */
   NeopTensor      sens, grid;                           /* (sensors^d, d), (P, d) of the last grid */
   int             gridS[3];
 } Dgno;
@@ -413,7 +412,7 @@ static PetscErrorCode dgno_loss(NeopModel m, NeopTape *t, const NeopBatch *batch
   PetscFunctionBegin;
   PetscCall(NeopDgnoEncode(m, t, batch->a, &beta));
   PetscCall(dgno_data_loss(m, t, beta, batch->a, batch->nglobal, &la));
-  PetscCall(NeopDgnoPdeLoss(m, t, beta, batch->a, d->step++, batch->nglobal, &lp));
+  PetscCall(NeopDgnoPdeLoss(m, t, beta, batch->a, (uint64_t)m->step, batch->nglobal, &lp));
   PetscCall(NeopOpScale(t, la, d->w_data, &s1));
   PetscCall(NeopOpScale(t, lp, d->w_pde, &s2));
   PetscCall(NeopOpAdd(t, s1, s2, loss));

@@ -75,6 +75,7 @@ PetscErrorCode NeopTrainerEpoch(NeopTrainer tr, double *train_loss)
     PetscCall(NeopTapeReset(tr->tape));
     PetscCall(NeopParamsZeroGrad(tr->model->params));
     PetscCall(NeopTrainerGatherBatch(tr, tr->train, perm + k * B, count, &b));
+    tr->model->step = (int64_t)tr->epoch * ((N + B - 1) / B) + k;
     if (b.n > 0) {
       PetscCall(batch_loss(tr, &b, &loss));
       PetscCall(NeopTapeBackward(tr->tape, loss));
