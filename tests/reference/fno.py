@@ -62,7 +62,7 @@ class SpectralConv(nn.Module):
         S = x.shape[2:]
         dims = tuple(range(-self.d, 0))
         x_ft = torch.fft.rfftn(x, dim=dims)
-        out_ft = torch.zeros(x.shape[0], self.cout, *S[:-1], S[-1] // 2 + 1, dtype=x_ft.dtype)
+        out_ft = torch.zeros(x.shape[0], self.cout, *S[:-1], S[-1] // 2 + 1, dtype=x_ft.dtype, device=x.device)
         letters = "xyz"[: self.d]
         eq = f"bi{letters},io{letters}->bo{letters}"
         for c in range(2 ** (self.d - 1)):
@@ -122,7 +122,7 @@ class FNO(nn.Module):
         return torch.cat(g, dim=-1)
 
     def forward(self, x):  # x (N, *S, C) as the scripts
-        x = torch.cat((x, self.get_grid(x.shape)), dim=-1)
+        x = torch.cat((x, self.get_grid(x.shape).to(x)), dim=-1)
         x = (self.fc0 if self.version == "2021" else self.p)(x)
         x = x.permute(0, self.d + 1, *range(1, self.d + 1))
         pad = []
