@@ -54,9 +54,11 @@ def main():
     ap.add_argument("--padding", type=int, default=9)
     ap.add_argument("--batch", type=int, default=20)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=4)
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     args = ap.parse_args()
     torch.manual_seed(args.seed)
+    torch.set_num_threads(args.threads)
     dev = torch.device(args.device)
 
     with h5py.File(args.data, "r") as f:
@@ -77,6 +79,14 @@ def main():
     for p in model.parameters():  # the reference module computes in float64; train in float32 as the scripts
         p.data = p.data.to(torch.cfloat if p.is_complex() else torch.float32)
     model = model.to(dev)
+    grids = {}  # the reference rebuilds the coordinates on the host every call: build them once
+
+    def cached_grid(shape, make=model.get_grid):
+        if shape not in grids:
+            grids[shape] = make(shape).to(dev, torch.float32)
+        return grids[shape]
+
+    model.get_grid = cached_grid
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.StepLR(opt, step_size=args.step, gamma=0.5)
     print(f"parameters: {sum(p.numel() * (2 if p.is_complex() else 1) for p in model.parameters())}", flush=True)
