@@ -5,7 +5,7 @@ float32) with the Darcy-rough defaults (4 layers, 24 channels, 6 levels,
 572,661 parameters), MgNO's H1 loss (hs_loss_mgno of tests/reference/loss_h1.py)
 summed over the batch on outputs decoded by a scalar Gaussian normaliser, Adam
 (weight decay 1e-4) with a one-cycle schedule (max lr 5e-4, div 2, final div
-100, pct_start 0.2) stepped per batch, batch 8. An epoch is what neop train
+100, pct_start --pct_start, 0.2 by default) stepped per batch, batch 8. An epoch is what neop train
 times: the shuffled training steps and a test pass (relative L2). Prints
 samples/s per epoch (training samples / epoch time) and the peak RSS (VmHWM)."""
 import argparse
@@ -29,6 +29,7 @@ p.add_argument("--ntest", type=int, default=8)
 p.add_argument("--epochs", type=int, default=3)
 p.add_argument("--batch", type=int, default=8)
 p.add_argument("--threads", type=int, default=1)
+p.add_argument("--pct_start", type=float, default=0.2)
 p.add_argument("--seed", type=int, default=0)
 a = p.parse_args()
 torch.set_num_threads(a.threads)
@@ -46,7 +47,7 @@ model = MgNORef(2, 4, 24, L, 1, [1] * (L - 1) + [2], [0] * L, (S, S), "zero", 0)
 nparams = sum(q.numel() for q in model.parameters())
 opt = torch.optim.Adam(model.parameters(), lr=5e-4, weight_decay=1e-4)
 steps = (a.ntrain + a.batch - 1) // a.batch
-sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=5e-4, total_steps=a.epochs * steps, pct_start=0.2, div_factor=2,
+sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=5e-4, total_steps=a.epochs * steps, pct_start=a.pct_start, div_factor=2,
                                             final_div_factor=100)
 print(f"torch {torch.__version__}, {a.threads} thread(s): MgNO {nparams} parameters, grid {S} x {S}, "
       f"{a.ntrain} train / {len(xte)} test, batch {a.batch}", flush=True)
