@@ -24,8 +24,8 @@ PY=/usr/bin/python3
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-# samples/s of the epochs after the first, from lines "... <x> samples/s"
-rate() { grep '^epoch' "$1" | tail -n +2 | sed 's/.* \([0-9.]*\) samples\/s.*/\1/' | median; }
+# training samples / epoch time, median over the epochs after the first (lines "... <t> s  <x> samples/s")
+rate() { grep '^epoch' "$1" | tail -n +2 | sed 's/.* \([0-9.]*\) s  *[0-9.]* samples\/s.*/\1/' | awk -v n="$NTRAIN" '{ print n / $1 }' | median; }
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "neop: $NEOP; torch: $($PY -c 'import torch; print(torch.__version__)'); $NTRAIN train + $NTEST test samples, $EPOCHS epochs, batch 8"
@@ -61,7 +61,7 @@ for S in $GRIDS; do
     m() { echo "$1" | tr ' ' '\n' | grep . | median; }
     ratios=$(for i in $(seq "$REPS"); do
       a=$(echo "${RN[$S,$T]}" | cut -d' ' -f"$i"); b=$(echo "${RT[$S,$T]}" | cut -d' ' -f"$i"); awk -v a="$a" -v b="$b" 'BEGIN { print a / b }'; done | median)
-    printf "| %d^2 | %d | %.2f | %.2f | %.2f | %.0f MB | %.0f MB |\n" "$S" "$T" "$(m "${RN[$S,$T]}")" "$(m "${RT[$S,$T]}")" "$ratios" \
+    printf "| %d^2 | %d | %.3f | %.3f | %.2f | %.0f MB | %.0f MB |\n" "$S" "$T" "$(m "${RN[$S,$T]}")" "$(m "${RT[$S,$T]}")" "$ratios" \
       "$(m "${MN[$S,$T]}")" "$(m "${MT[$S,$T]}")"
   done
 done
