@@ -59,13 +59,13 @@ typedef struct NeopNormalizer {
   float        eps;      /* 1e-5 as the FNO scripts */
 } NeopNormalizer;
 
-/* Fits on nlocal samples of n values each, summed over comm. Collective. */
+/* Fits on nlocal samples of n values each, summed over comm (kind NONE: the identity, no statistics). Collective. */
 PetscErrorCode NeopNormalizerFit(MPI_Comm comm, NeopNormKind kind, int channels, int64_t points, int nlocal,
                                  const float *x, NeopNormalizer *nz);
 /* In place on host arrays of nsamples samples. Not collective. */
 PetscErrorCode NeopNormalizerEncode(const NeopNormalizer *nz, int nsamples, float *x);
 PetscErrorCode NeopNormalizerDecode(const NeopNormalizer *nz, int nsamples, float *x);
-/* x (N, channels, *points) -> x (std + eps) + mean on the tape (gradients flow to x). */
+/* x (N, channels, *points) -> x (std + eps) + mean on the tape (gradients flow to x); kind NONE: *y = x. */
 PetscErrorCode NeopNormalizerDecodeOp(const NeopNormalizer *nz, NeopTape *t, NeopTensor *x, NeopTensor **y);
 PetscErrorCode NeopNormalizerDestroy(NeopNormalizer *nz);
 /* A normaliser from stored statistics (a checkpoint): copies mean and std

@@ -25,17 +25,17 @@ PetscErrorCode NeopNormalizerFit(MPI_Comm comm, NeopNormKind kind, int channels,
   double   *sum, *ss, count;
 
   PetscFunctionBegin;
-  if (kind == NEOP_NORM_NONE) { /* identity: nothing to fit */
-    PetscCall(PetscMemzero(nz, sizeof(*nz)));
-    nz->channels = channels;
-    nz->points   = points;
-    nz->n        = (int64_t)channels * points;
-    PetscFunctionReturn(PETSC_SUCCESS);
-  }
-  PetscCheck(kind == NEOP_NORM_POINTWISE || kind == NEOP_NORM_SCALAR, comm, PETSC_ERR_ARG_WRONG, "normaliser: fit needs POINTWISE or SCALAR");
+  PetscCheck(kind == NEOP_NORM_NONE || kind == NEOP_NORM_POINTWISE || kind == NEOP_NORM_SCALAR, comm, PETSC_ERR_ARG_WRONG,
+             "normaliser: unknown kind %d", (int)kind);
   PetscCheck(channels >= 1 && points >= 1 && nlocal >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE,
              "normaliser: %d channels, %lld points, %d samples", channels, (long long)points, nlocal);
   PetscCall(PetscMemzero(nz, sizeof(*nz)));
+  if (kind == NEOP_NORM_NONE) { /* the identity: shapes only, no statistics */
+    nz->channels = channels;
+    nz->points   = points;
+    nz->n        = n;
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &nglobal, 1, MPI_INT64_T, MPI_SUM, comm));
   nz->kind     = kind;
   nz->channels = channels;
@@ -135,13 +135,12 @@ PetscErrorCode NeopNormalizerDecodeOp(const NeopNormalizer *nz, NeopTape *t, Neo
   int                nsamples;
 
   PetscFunctionBegin;
-  if (nz->kind == NEOP_NORM_NONE) { /* identity */
+  if (!ev_norm) PetscCall(NeopLogEvent("NeopNormalize", &ev_norm));
+  PetscCheck(nz->channels >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "normaliser decode: the normaliser was not fitted");
+  if (nz->kind == NEOP_NORM_NONE) { /* identity: the tape continues from x */
     *y = x;
     PetscFunctionReturn(PETSC_SUCCESS);
   }
-  if (!ev_norm) PetscCall(NeopLogEvent("NeopNormalize", &ev_norm));
-  PetscCheck(nz->kind == NEOP_NORM_POINTWISE || nz->kind == NEOP_NORM_SCALAR, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE,
-             "normaliser decode: the normaliser was not fitted");
   nsamples = x->ndim ? x->shape[0] : 0;
   PetscCheck(x->ndim >= 2 && (int64_t)nsamples * nz->n == x->size && (x->ndim == 2 || x->shape[1] == nz->channels),
              PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "normaliser decode: x %s is not (N, %d, %lld points)",

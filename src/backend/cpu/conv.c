@@ -25,8 +25,12 @@ static PetscBool pointwise(const NeopConvGeom *g)
   return g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->ph == 0 && g->pw == 0;
 }
 
+/* stride 1 (MgNO's smoothing convs): implicit GEMM, src/backend/cpu/conv_implicit.c */
+static PetscBool implicit(const NeopConvGeom *g) { return g->sh == 1 && g->sw == 1 && g->kh * g->kw <= 49 && !pointwise(g); }
+
 static size_t conv_workspace(const NeopConvGeom *g)
 {
+  if (implicit(g)) return neop_cpu_conv_s1_workspace(g);
   size_t K = (size_t)g->cx * g->kh * g->kw;
   size_t n = pointwise(g) ? 0 : K * (size_t)tile_rows(g) * g->wo;
   if (pre_padded(g)) n += (size_t)g->cx * (g->h + 2 * g->ph) * (g->w + 2 * g->pw);
@@ -122,6 +126,10 @@ static void conv_forward(const NeopConvGeom *g, float alpha, const float *x, con
   const int64_t Px = (int64_t)g->h * g->w, Py = (int64_t)g->ho * g->wo;
   float        *padbuf = work + (pointwise(g) ? 0 : (size_t)K * tr * g->wo);
 
+  if (implicit(g)) {
+    neop_cpu_conv_s1(g, alpha, x, wt, y, work);
+    return;
+  }
   for (int s = 0; s < g->n; s++) {
     const float *xs = x + s * g->cx * Px;
     float       *ys = y + s * g->cy * Py;
@@ -147,6 +155,10 @@ static void conv_adjoint(const NeopConvGeom *g, float alpha, const float *y, con
   const int     hp = g->h + 2 * g->ph, wp = g->w + 2 * g->pw;
   float        *padbuf = work + (pointwise(g) ? 0 : (size_t)K * tr * g->wo);
 
+  if (implicit(g)) {
+    neop_cpu_conv_s1_adjoint(g, alpha, y, wt, x, work);
+    return;
+  }
   for (int s = 0; s < g->n; s++) {
     const float *ys = y + s * g->cy * Py;
     float       *xs = x + s * g->cx * Px;
@@ -177,6 +189,10 @@ static void conv_weight_grad(const NeopConvGeom *g, float alpha, const float *x,
   const int64_t Px = (int64_t)g->h * g->w, Py = (int64_t)g->ho * g->wo;
   float        *padbuf = work + (pointwise(g) ? 0 : (size_t)K * tr * g->wo);
 
+  if (implicit(g)) {
+    neop_cpu_conv_s1_weight_grad(g, alpha, x, dy, dw, work);
+    return;
+  }
   for (int s = 0; s < g->n; s++) {
     const float *xs  = x + s * g->cx * Px;
     const float *dys = dy + s * g->cy * Py;
