@@ -7,3 +7,4 @@ PetscErrorCode NeopModelCreate_Transolver(NeopModel m);
 PetscErrorCode NeopModelCreate_MLP(NeopModel m);
 PetscErrorCode NeopModelCreate_MgNO(NeopModel m);
 PetscErrorCode NeopModelCreate_FNO(NeopModel m);
+PetscErrorCode NeopModelCreate_Galerkin(NeopModel m);
