@@ -108,8 +108,12 @@ class PhysicsAttention(nn.Module):
         self.qkv = nn.Parameter(torch.empty(3, self.dh, self.dh).uniform_(-self.dh ** -0.5, self.dh ** -0.5))
         self.out = Linear(width, width)
 
+    def project(self, x):  # the x and fx projections (B, N, width) each
+        return self.in_x(x), self.in_fx(x)
+
     def forward(self, x):
-        xm, fm = split(self.in_x(x), self.H), split(self.in_fx(x), self.H)  # B H N dh
+        px, pf = self.project(x)
+        xm, fm = split(px, self.H), split(pf, self.H)  # B H N dh
         tau = torch.clamp(self.temperature, 0.1, 5)[None, :, None, None]
         w = torch.softmax(self.slice(xm) / tau, dim=-1)  # B H N M
         norm = w.sum(2)  # B H M
