@@ -8,7 +8,7 @@ layout of every case is transformer.py's (x, y, w, dx, p/<name>, g/<name>,
 nparams); complex spectral weights are stored as (..., 2) (re, im).
 
 The modules reuse the layers of transformer.py (pre-norm blocks, galerkin
-attention, physics attention) and the spectral convolution of fno.py. The
+attention, physics attention with conv projections) and the spectral convolution of fno.py. The
 Galerkin model follows the structure of the authors' FourierTransformer2D
 (scaomath/galerkin-transformer, libs/model.py and libs/layers.py) as neop
 builds it (src/models/galerkin.c):
@@ -98,35 +98,6 @@ class Galerkin(nn.Module):
         return {**d, **self.reg1.named("dec.reg1"), **self.reg2.named("dec.reg2")}
 
 
-class ConvPhysicsAttention(T.PhysicsAttention):
-    """Physics attention whose in_x / in_fx are 3x3 convolutions over the (S0, S1) grid."""
-
-    def __init__(self, width, heads, slices, S):
-        super().__init__(width, heads, slices)
-        self.S = S
-        self.in_x, self.in_fx = nn.Conv2d(width, width, 3, padding=1), nn.Conv2d(width, width, 3, padding=1)
-
-    def project(self, x):  # tokens (B, S0 S1, width) -> field -> conv -> tokens
-        f = x.transpose(1, 2).reshape(x.shape[0], -1, *self.S)
-        return self.in_x(f).flatten(2).transpose(1, 2), self.in_fx(f).flatten(2).transpose(1, 2)
-
-    def named(self, name):
-        d = {name + ".temperature": self.temperature, name + ".qkv": self.qkv}
-        for n in ["in_x", "in_fx"]:
-            m = getattr(self, n)
-            d[name + "." + n + ".weight"], d[name + "." + n + ".bias"] = m.weight, m.bias
-        for n in ["slice", "out"]:
-            d.update(getattr(self, n).named(name + "." + n))
-        return d
-
-
-def conv_transolver(S, layers, width, heads, slices, ref):
-    t = T.Transolver(1, 1, S, ref, layers=layers, width=width, heads=heads, slices=slices, mlp_ratio=1)
-    for b in t.blocks:
-        b.attn = ConvPhysicsAttention(width, heads, slices, S)
-    return t
-
-
 def case(f, name, module, x, named):
     x = x.clone().requires_grad_(True)
     y = module(x)
@@ -149,7 +120,7 @@ def main():
     with h5py.File(out, "w", libver="latest") as f:
         gm = Galerkin(1, 1, width=12, heads=2, layers=2, mlp_ratio=2, freq=6, modes=3, dec_layers=2)
         case(f, "galerkin", gm, torch.randn(2, 1, 8, 8), gm.named())
-        tc = conv_transolver((6, 7), layers=2, width=8, heads=2, slices=3, ref=4)
+        tc = T.conv_transolver((6, 7), layers=2, width=8, heads=2, slices=3, ref=4)
         case(f, "transolver_conv", tc, torch.randn(2, 1, 6, 7), tc.named())
         # the Darcy settings' sizes (config.yml ex2_darcy: width 128, 4 heads, 6 layers, ffn 256, freq 32, modes 12)
         d = Galerkin(1, 1, width=128, heads=4, layers=6, mlp_ratio=2, freq=32, modes=12, dec_layers=2)

@@ -200,6 +200,35 @@ class Transolver(nn.Module):
         return {**d, **self.final_norm.named("final_norm"), **self.head.named("head")}
 
 
+class ConvPhysicsAttention(PhysicsAttention):
+    """Physics attention whose in_x / in_fx are 3x3 convolutions over the (S0, S1) grid."""
+
+    def __init__(self, width, heads, slices, S):
+        super().__init__(width, heads, slices)
+        self.S = S
+        self.in_x, self.in_fx = nn.Conv2d(width, width, 3, padding=1), nn.Conv2d(width, width, 3, padding=1)
+
+    def project(self, x):  # tokens (B, S0 S1, width) -> field -> conv -> tokens
+        f = x.transpose(1, 2).reshape(x.shape[0], -1, *self.S)
+        return self.in_x(f).flatten(2).transpose(1, 2), self.in_fx(f).flatten(2).transpose(1, 2)
+
+    def named(self, name):
+        d = {name + ".temperature": self.temperature, name + ".qkv": self.qkv}
+        for n in ["in_x", "in_fx"]:
+            m = getattr(self, n)
+            d[name + "." + n + ".weight"], d[name + "." + n + ".bias"] = m.weight, m.bias
+        for n in ["slice", "out"]:
+            d.update(getattr(self, n).named(name + "." + n))
+        return d
+
+
+def conv_transolver(S, layers, width, heads, slices, ref):
+    t = Transolver(1, 1, S, ref, layers=layers, width=width, heads=heads, slices=slices, mlp_ratio=1)
+    for b in t.blocks:
+        b.attn = ConvPhysicsAttention(width, heads, slices, S)
+    return t
+
+
 def case(f, name, module, x, named):
     x = x.clone().requires_grad_(True)
     y = module(x)
