@@ -10,3 +10,4 @@ PetscErrorCode NeopModelCreate_DGNO(NeopModel m);
 PetscErrorCode NeopModelCreate_MLP(NeopModel m);
 PetscErrorCode NeopModelCreate_MgNO(NeopModel m);
 PetscErrorCode NeopModelCreate_FNO(NeopModel m);
+PetscErrorCode NeopModelCreate_Galerkin(NeopModel m);

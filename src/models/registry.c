@@ -15,5 +15,6 @@ PetscErrorCode NeopModelRegisterAll(void)
   PetscCall(NeopModelRegister("mlp", NeopModelCreate_MLP));
   PetscCall(NeopModelRegister("mgno", NeopModelCreate_MgNO));
   PetscCall(NeopModelRegister("fno", NeopModelCreate_FNO));
+  PetscCall(NeopModelRegister("galerkin", NeopModelCreate_Galerkin));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -11,10 +11,11 @@
    (timm's trunc_normal_ with std 0.02 truncates at +-2, i.e. 100 std), zero biases,
    temperature 0.5.
 
-   Differences from the official structured-mesh code, stated in docs/transformer.md:
-   its Physics_Attention_2D projects x and fx with 3x3 convolutions, here (as in
-   its irregular-mesh variant) with Linear layers; its unused 'placeholder'
-   parameter (only read when no input field is given) is not created. */
+   Its structured-mesh attention (Physics_Attention_Structured_Mesh_2D) projects
+   x and fx with 3x3 convolutions: -transolver_conv_embed 3 (2-D only); the
+   default 0 uses Linear layers, as its irregular-mesh variant. Its unused
+   'placeholder' parameter (only read when no input field is given) is not
+   created. */
 #include <neop/models.h>
 #include <neop/nn/transformer.h>
 
@@ -46,7 +47,8 @@ static PetscErrorCode transolver_setfromoptions(NeopModel m, PetscOptionItems *P
                                .attention  = NEOP_ATTN_PHYSICS,
                                .ffn        = NEOP_FFN_GELU,
                                .final_norm = PETSC_TRUE,
-                               .init_std   = 0.02};
+                               .init_std   = 0.02,
+                               .conv_embed = 0};
 
   PetscFunctionBegin;
   PetscOptionsHeadBegin(PetscOptionsObject, "Transolver");
@@ -140,6 +142,7 @@ static PetscErrorCode transolver_forward(NeopModel m, NeopTape *t, NeopTensor *x
 
   PetscFunctionBegin;
   PetscCall(transolver_positions(m, x));
+  PetscCall(NeopTransformerSetGrid(d->tr, m->dim, d->posS));
   PetscCall(NeopOpFieldToTokens(t, x, &d->posT, &tok)); /* (N, P, Cin + Cp) */
   PetscCall(NeopOpLinear(t, tok, d->W1, d->b1, &h));    /* (N, P, 2 width) */
   PetscCall(NeopOpUnary(t, NEOP_UNARY_GELU, h, &g));

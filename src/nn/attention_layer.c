@@ -4,13 +4,28 @@
      norm:     Wo LN(phi(Q) (phi(K)^T V)), phi = 1 + elu (TransNormer, Qin 2022)
      physics:  Wo physics-attention(Wx x, Wf x) (Transolver, Wu 2024) */
 #include <neop/nn/transformer.h>
+#include <neop/nn/conv.h>
 
 #define NEOP_LN_EPS 1e-5
 
 const char *const NeopAttentionTypes[] = {"softmax", "galerkin", "norm", "physics", "NeopAttentionType", "NEOP_ATTN_", NULL};
 
-PetscErrorCode NeopAttentionLayerSetUp(NeopAttentionLayer *a, NeopParams *p, const char *name, NeopAttentionType type,
-                                       int width, int heads, int slices, NeopTransformerInit init)
+/* a k x k convolution width -> width with bias, PyTorch's Conv2d default init (fan_in width k^2) */
+static PetscErrorCode conv_setup(NeopParams *p, const char *name, int width, int k, NeopTensor **W, NeopTensor **b)
+{
+  char buf[80];
+  int  ws[4] = {width, width, k, k};
+
+  PetscFunctionBegin;
+  PetscCall(PetscSNPrintf(buf, sizeof(buf), "%s.weight", name));
+  PetscCall(NeopParamsAdd(p, buf, 4, ws, NeopInitTorchLinear(width * k * k), W));
+  PetscCall(PetscSNPrintf(buf, sizeof(buf), "%s.bias", name));
+  PetscCall(NeopParamsAdd(p, buf, 1, &width, NeopInitTorchLinear(width * k * k), b));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode attention_setup(NeopAttentionLayer *a, NeopParams *p, const char *name, NeopAttentionType type, int width,
+                                      int heads, int slices, int kernel, NeopTransformerInit init)
 {
   char buf[64];
 
@@ -23,14 +38,17 @@ PetscErrorCode NeopAttentionLayerSetUp(NeopAttentionLayer *a, NeopParams *p, con
   a->heads  = heads;
   a->dh     = width / heads;
   a->slices = slices;
+  a->conv   = kernel;
   if (type == NEOP_ATTN_PHYSICS) {
     int      s3[3] = {3, a->dh, a->dh};
     NeopInit wi    = init.std > 0 ? (NeopInit){NEOP_INIT_NORMAL, 0, init.std, a->dh, a->dh} : NeopInitTorchLinear(a->dh);
     PetscCheck(slices >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "attention %s: %d slices, need >= 1", name, slices);
     PetscCall(PetscSNPrintf(buf, sizeof(buf), "%s.in_x", name));
-    PetscCall(NeopTransformerLinearSetUp(p, buf, width, width, PETSC_TRUE, init, &a->Wx, &a->bx));
+    if (kernel) PetscCall(conv_setup(p, buf, width, kernel, &a->Wx, &a->bx));
+    else PetscCall(NeopTransformerLinearSetUp(p, buf, width, width, PETSC_TRUE, init, &a->Wx, &a->bx));
     PetscCall(PetscSNPrintf(buf, sizeof(buf), "%s.in_fx", name));
-    PetscCall(NeopTransformerLinearSetUp(p, buf, width, width, PETSC_TRUE, init, &a->Wf, &a->bf));
+    if (kernel) PetscCall(conv_setup(p, buf, width, kernel, &a->Wf, &a->bf));
+    else PetscCall(NeopTransformerLinearSetUp(p, buf, width, width, PETSC_TRUE, init, &a->Wf, &a->bf));
     PetscCall(PetscSNPrintf(buf, sizeof(buf), "%s.slice", name));
     PetscCall(NeopTransformerLinearSetUp(p, buf, slices, a->dh, PETSC_TRUE, init, &a->Ws, &a->bs));
     PetscCall(PetscSNPrintf(buf, sizeof(buf), "%s.temperature", name));
@@ -59,14 +77,58 @@ PetscErrorCode NeopAttentionLayerSetUp(NeopAttentionLayer *a, NeopParams *p, con
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+PetscErrorCode NeopAttentionLayerSetUp(NeopAttentionLayer *a, NeopParams *p, const char *name, NeopAttentionType type,
+                                       int width, int heads, int slices, NeopTransformerInit init)
+{
+  PetscFunctionBegin;
+  PetscCall(attention_setup(a, p, name, type, width, heads, slices, 0, init));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode NeopAttentionLayerSetUpConv(NeopAttentionLayer *a, NeopParams *p, const char *name, int width, int heads, int slices,
+                                           int kernel, NeopTransformerInit init)
+{
+  PetscFunctionBegin;
+  PetscCheck(kernel >= 1 && kernel % 2 == 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "attention %s: conv projection kernel %d must be odd and positive", name, kernel);
+  PetscCall(attention_setup(a, p, name, NEOP_ATTN_PHYSICS, width, heads, slices, kernel, init));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Transolver's structured-mesh projections: tokens (N, S0 S1, width) -> field
+   (N, width, S0, S1) -> two k x k convs -> tokens again */
+static PetscErrorCode conv_projections(NeopAttentionLayer *a, NeopTape *t, NeopTensor *x, NeopTensor **px, NeopTensor **pf)
+{
+  NeopTensor   like, *f, *cx, *cf;
+  int          shape[4] = {x->shape[0], a->width, a->grid[0], a->grid[1]};
+  NeopConvSpec spec     = {{1, 1}, {a->conv / 2, a->conv / 2}, {0, 0}, NEOP_PAD_ZERO};
+  char         buf[64];
+
+  PetscFunctionBegin;
+  PetscCheck(x->ndim == 3 && (int64_t)a->grid[0] * a->grid[1] == x->shape[1], PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ,
+             "attention: conv projections need the 2-D grid of the tokens: %s tokens, grid %d x %d (NeopTransformerSetGrid)",
+             NeopTensorShapeString(x, buf, sizeof(buf)), a->grid[0], a->grid[1]);
+  PetscCall(PetscMemzero(&like, sizeof(like)));
+  PetscCall(NeopTensorSetShape(&like, 4, shape));
+  PetscCall(NeopOpTokensToField(t, x, &like, &f)); /* (N, width, S0, S1) */
+  PetscCall(NeopOpConv(t, f, a->Wx, a->bx, &spec, &cx));
+  PetscCall(NeopOpConv(t, f, a->Wf, a->bf, &spec, &cf));
+  PetscCall(NeopOpFieldToTokens(t, cx, NULL, px)); /* (N, S0 S1, width) */
+  PetscCall(NeopOpFieldToTokens(t, cf, NULL, pf));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 PetscErrorCode NeopAttentionLayerForward(NeopAttentionLayer *a, NeopTape *t, NeopTensor *x, NeopTensor **y)
 {
   NeopTensor *q, *k, *v, *o, *kn, *vn, *on;
 
   PetscFunctionBegin;
   if (a->type == NEOP_ATTN_PHYSICS) {
-    PetscCall(NeopOpLinear(t, x, a->Wx, a->bx, &q));
-    PetscCall(NeopOpLinear(t, x, a->Wf, a->bf, &v));
+    if (a->conv) PetscCall(conv_projections(a, t, x, &q, &v));
+    else {
+      PetscCall(NeopOpLinear(t, x, a->Wx, a->bx, &q));
+      PetscCall(NeopOpLinear(t, x, a->Wf, a->bf, &v));
+    }
     PetscCall(NeopOpPhysicsAttention(t, q, v, a->Ws, a->bs, a->temp, a->Wqkv, a->heads, &o));
   } else {
     PetscCall(NeopOpLinear(t, x, a->Wq, a->bq, &q));

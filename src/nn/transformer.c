@@ -56,7 +56,7 @@ PetscErrorCode NeopTransformerGetConfig(NeopTransformer tr, NeopTransformerConfi
 PetscErrorCode NeopTransformerSetFromOptions(NeopTransformer tr)
 {
   NeopTransformerConfig *c = &tr->cfg;
-  PetscInt               layers = c->layers, width = c->width, heads = c->heads, slices = c->slices;
+  PetscInt               layers = c->layers, width = c->width, heads = c->heads, slices = c->slices, conv = c->conv_embed;
   PetscEnum              att = (PetscEnum)c->attention, ffn = (PetscEnum)c->ffn;
   const char            *p = tr->prefix;
 
@@ -70,6 +70,8 @@ PetscErrorCode NeopTransformerSetFromOptions(NeopTransformer tr)
   PetscCall(PetscOptionsReal("-mlp_ratio", "feed-forward hidden width / width", NULL, c->mlp_ratio, &c->mlp_ratio, NULL));
   PetscCall(PetscOptionsEnum("-ffn", "feed-forward kind", NULL, NeopFFNTypes, ffn, &ffn, NULL));
   PetscCall(PetscOptionsBool("-final_norm", "layer norm after the last block", NULL, c->final_norm, &c->final_norm, NULL));
+  PetscCall(PetscOptionsInt("-conv_embed", "physics attention on 2-D grids: kernel of conv x / fx projections (Transolver's structured mesh), 0: Linear",
+                            NULL, conv, &conv, NULL));
   PetscCall(PetscOptionsReal("-init_std", "weights N(0, std^2), biases 0; 0: PyTorch's Linear default", NULL, c->init_std,
                              &c->init_std, NULL));
   PetscOptionsEnd();
@@ -80,6 +82,9 @@ PetscErrorCode NeopTransformerSetFromOptions(NeopTransformer tr)
   PetscCheck(c->mlp_ratio > 0 && c->mlp_ratio * width >= 1, tr->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-%smlp_ratio %g gives no hidden feature at width %d", p, (double)c->mlp_ratio, (int)width);
   PetscCheck(c->init_std >= 0, tr->comm, PETSC_ERR_ARG_OUTOFRANGE, "-%sinit_std %g: must be >= 0", p, (double)c->init_std);
+  PetscCheck(conv == 0 || (conv > 0 && conv % 2 == 1 && (NeopAttentionType)att == NEOP_ATTN_PHYSICS), tr->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-%sconv_embed %d: 0 or an odd kernel size, with -%sattention physics", p, (int)conv, p);
+  c->conv_embed = (int)conv;
   c->layers    = (int)layers;
   c->width     = (int)width;
   c->heads     = (int)heads;
@@ -109,6 +114,7 @@ PetscErrorCode NeopTransformerRecordOptions(NeopTransformer tr, NeopModel m)
   RECORD("ffn", "%s", NeopFFNTypes[c->ffn]);
   RECORD("final_norm", "%s", c->final_norm ? "true" : "false");
   RECORD("init_std", "%.17g", (double)c->init_std);
+  RECORD("conv_embed", "%d", c->conv_embed);
 #undef RECORD
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -128,7 +134,8 @@ PetscErrorCode NeopTransformerSetUp(NeopTransformer tr, NeopParams *p, const cha
     PetscCall(PetscSNPrintf(buf, sizeof(buf), "%sblocks.%d.ln1", name_prefix, l));
     PetscCall(NeopLayerNormSetUp(&b->ln1, p, buf, 1, c->width, NEOP_LN_EPS));
     PetscCall(PetscSNPrintf(buf, sizeof(buf), "%sblocks.%d.attn", name_prefix, l));
-    PetscCall(NeopAttentionLayerSetUp(&b->attn, p, buf, c->attention, c->width, c->heads, c->slices, init));
+    if (c->conv_embed) PetscCall(NeopAttentionLayerSetUpConv(&b->attn, p, buf, c->width, c->heads, c->slices, c->conv_embed, init));
+    else PetscCall(NeopAttentionLayerSetUp(&b->attn, p, buf, c->attention, c->width, c->heads, c->slices, init));
     PetscCall(PetscSNPrintf(buf, sizeof(buf), "%sblocks.%d.ln2", name_prefix, l));
     PetscCall(NeopLayerNormSetUp(&b->ln2, p, buf, 1, c->width, NEOP_LN_EPS));
     PetscCall(PetscSNPrintf(buf, sizeof(buf), "%sblocks.%d.ffn", name_prefix, l));
@@ -139,6 +146,19 @@ PetscErrorCode NeopTransformerSetUp(NeopTransformer tr, NeopParams *p, const cha
     PetscCall(NeopLayerNormSetUp(&tr->final, p, buf, 1, c->width, NEOP_LN_EPS));
   }
   tr->setup = PETSC_TRUE;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode NeopTransformerSetGrid(NeopTransformer tr, int dim, const int *S)
+{
+  PetscFunctionBegin;
+  PetscCheck(tr->setup, tr->comm, PETSC_ERR_ARG_WRONGSTATE, "NeopTransformerSetGrid before SetUp");
+  PetscCheck(!tr->cfg.conv_embed || dim == 2, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ,
+             "-%sconv_embed %d needs 2-D fields, not %d-D", tr->prefix, tr->cfg.conv_embed, dim);
+  for (int l = 0; l < tr->cfg.layers; l++) {
+    tr->blocks[l].attn.grid[0] = dim == 2 ? S[0] : 0;
+    tr->blocks[l].attn.grid[1] = dim == 2 ? S[1] : 0;
+  }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -159,11 +179,13 @@ PetscErrorCode NeopTransformerForward(NeopTransformer tr, NeopTape *t, NeopTenso
 PetscErrorCode NeopTransformerView(NeopTransformer tr, PetscViewer viewer)
 {
   const NeopTransformerConfig *c = &tr->cfg;
-  char                         sl[32] = "";
+  char                         sl[64] = "";
 
   PetscFunctionBegin;
   if (!viewer) PetscCall(PetscViewerASCIIGetStdout(tr->comm, &viewer));
-  if (c->attention == NEOP_ATTN_PHYSICS) PetscCall(PetscSNPrintf(sl, sizeof(sl), " (%d slices)", c->slices));
+  if (c->attention == NEOP_ATTN_PHYSICS)
+    PetscCall(PetscSNPrintf(sl, sizeof(sl), c->conv_embed ? " (%d slices, %dx%d conv projections)" : " (%d slices)", c->slices,
+                            c->conv_embed, c->conv_embed));
   PetscCall(PetscViewerASCIIPrintf(viewer, "transformer: %d pre-norm blocks, width %d, %d heads, %s attention%s, %s feed-forward x%g%s\n",
                                    c->layers, c->width, c->heads, NeopAttentionTypes[c->attention], sl, NeopFFNTypes[c->ffn],
                                    (double)c->mlp_ratio, c->final_norm ? ", final layer norm" : ""));

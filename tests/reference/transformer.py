@@ -108,8 +108,12 @@ class PhysicsAttention(nn.Module):
         self.qkv = nn.Parameter(torch.empty(3, self.dh, self.dh).uniform_(-self.dh ** -0.5, self.dh ** -0.5))
         self.out = Linear(width, width)
 
+    def project(self, x):  # the x and fx projections (B, N, width) each
+        return self.in_x(x), self.in_fx(x)
+
     def forward(self, x):
-        xm, fm = split(self.in_x(x), self.H), split(self.in_fx(x), self.H)  # B H N dh
+        px, pf = self.project(x)
+        xm, fm = split(px, self.H), split(pf, self.H)  # B H N dh
         tau = torch.clamp(self.temperature, 0.1, 5)[None, :, None, None]
         w = torch.softmax(self.slice(xm) / tau, dim=-1)  # B H N M
         norm = w.sum(2)  # B H M
@@ -194,6 +198,35 @@ class Transolver(nn.Module):
         for i, b in enumerate(self.blocks):
             d.update(b.named("blocks.%d" % i))
         return {**d, **self.final_norm.named("final_norm"), **self.head.named("head")}
+
+
+class ConvPhysicsAttention(PhysicsAttention):
+    """Physics attention whose in_x / in_fx are 3x3 convolutions over the (S0, S1) grid."""
+
+    def __init__(self, width, heads, slices, S):
+        super().__init__(width, heads, slices)
+        self.S = S
+        self.in_x, self.in_fx = nn.Conv2d(width, width, 3, padding=1), nn.Conv2d(width, width, 3, padding=1)
+
+    def project(self, x):  # tokens (B, S0 S1, width) -> field -> conv -> tokens
+        f = x.transpose(1, 2).reshape(x.shape[0], -1, *self.S)
+        return self.in_x(f).flatten(2).transpose(1, 2), self.in_fx(f).flatten(2).transpose(1, 2)
+
+    def named(self, name):
+        d = {name + ".temperature": self.temperature, name + ".qkv": self.qkv}
+        for n in ["in_x", "in_fx"]:
+            m = getattr(self, n)
+            d[name + "." + n + ".weight"], d[name + "." + n + ".bias"] = m.weight, m.bias
+        for n in ["slice", "out"]:
+            d.update(getattr(self, n).named(name + "." + n))
+        return d
+
+
+def conv_transolver(S, layers, width, heads, slices, ref):
+    t = Transolver(1, 1, S, ref, layers=layers, width=width, heads=heads, slices=slices, mlp_ratio=1)
+    for b in t.blocks:
+        b.attn = ConvPhysicsAttention(width, heads, slices, S)
+    return t
 
 
 def case(f, name, module, x, named):

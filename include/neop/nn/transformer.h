@@ -129,7 +129,10 @@ typedef struct {
   NeopAttentionType type;
   int               width, heads, dh, slices;
   NeopTensor       *Wq, *bq, *Wk, *bk, *Wv, *bv; /* (width, width), (width) */
-  NeopTensor       *Wx, *bx, *Wf, *bf;           /* physics: in_project_x, in_project_fx (width, width), (width) */
+  NeopTensor       *Wx, *bx, *Wf, *bf;           /* physics: in_project_x, in_project_fx (width, width), (width);
+                                                    conv projections: (width, width, k, k), (width) */
+  int               conv;                        /* physics: kernel k of the conv projections, 0: Linear */
+  int               grid[2];                     /* conv projections: the 2-D grid (S0, S1) of the tokens */
   NeopTensor       *Ws, *bs, *temp, *Wqkv;       /* physics: in_project_slice (M, dh), (M); temperature (H); (3, dh, dh) */
   NeopLayerNorm     nk, nv, no;                  /* galerkin: per-head norms of K and V; norm: output norm */
   NeopTensor       *Wo, *bo;                     /* (width, width), (width) */
@@ -154,6 +157,12 @@ PetscErrorCode NeopTransformerLinearSetUp(NeopParams *p, const char *name, int o
 PetscErrorCode NeopLayerNormSetUp(NeopLayerNorm *ln, NeopParams *p, const char *name, int groups, int C, double eps);
 PetscErrorCode NeopAttentionLayerSetUp(NeopAttentionLayer *a, NeopParams *p, const char *name, NeopAttentionType type,
                                        int width, int heads, int slices, NeopTransformerInit init);
+/* Physics attention whose x / fx projections are k x k convolutions (zero
+   padding k/2) over a 2-D grid, as Transolver's structured-mesh code
+   (Physics_Attention_Structured_Mesh_2D); set a->grid before the forward.
+   Conv weights start as PyTorch's Conv2d default. Not collective. */
+PetscErrorCode NeopAttentionLayerSetUpConv(NeopAttentionLayer *a, NeopParams *p, const char *name, int width, int heads,
+                                           int slices, int kernel, NeopTransformerInit init);
 PetscErrorCode NeopFeedForwardSetUp(NeopFeedForward *f, NeopParams *p, const char *name, NeopFFNType type, int width,
                                     int hidden, NeopTransformerInit init);
 /* Forward passes: x (N, n, width) -> (N, n, width). */
@@ -190,19 +199,22 @@ typedef struct {
   NeopAttentionType attention;
   NeopFFNType       ffn;
   PetscBool         final_norm;
-  double            init_std; /* see NeopTransformerInit */
+  double            init_std;    /* see NeopTransformerInit */
+  int               conv_embed;  /* physics attention: kernel of conv x / fx projections on 2-D grids, 0: Linear */
 } NeopTransformerConfig;
 
 /* Collective on comm. */
 PetscErrorCode NeopTransformerCreate(MPI_Comm comm, NeopTransformer *tr);
 PetscErrorCode NeopTransformerSetOptionsPrefix(NeopTransformer tr, const char *prefix);
 PetscErrorCode NeopTransformerSetDefaults(NeopTransformer tr, const NeopTransformerConfig *cfg);
-/* Options (with the prefix): -layers -width -heads -attention -slices -mlp_ratio -ffn -final_norm -init_std. */
+/* Options (with the prefix): -layers -width -heads -attention -slices -mlp_ratio -ffn -final_norm -init_std -conv_embed. */
 PetscErrorCode NeopTransformerSetFromOptions(NeopTransformer tr);
 PetscErrorCode NeopTransformerGetConfig(NeopTransformer tr, NeopTransformerConfig *cfg);
 /* Records every option value in the model (not collective). */
 PetscErrorCode NeopTransformerRecordOptions(NeopTransformer tr, NeopModel m);
 PetscErrorCode NeopTransformerSetUp(NeopTransformer tr, NeopParams *p, const char *name_prefix);
+/* The grid of the tokens (row-major points of a dim-D grid S): needed by conv projections. Not collective. */
+PetscErrorCode NeopTransformerSetGrid(NeopTransformer tr, int dim, const int *S);
 PetscErrorCode NeopTransformerForward(NeopTransformer tr, NeopTape *t, NeopTensor *x, NeopTensor **y);
 PetscErrorCode NeopTransformerView(NeopTransformer tr, PetscViewer viewer);
 PetscErrorCode NeopTransformerDestroy(NeopTransformer *tr);
