@@ -29,11 +29,19 @@ struct NeopTapeNode {
   int            ints[8];
 };
 
+/* A gradient buffer whose node has run its backward, ready for reuse. */
+typedef struct {
+  size_t bytes;
+  float *ptr;
+} NeopGradBuffer;
+
 struct NeopTape {
-  NeopArena    *arena;
-  NeopTapeNode *nodes;     /* [cap] */
-  int           nnodes, cap;
-  PetscBool     recording; /* false: ops run forward only (evaluation) */
+  NeopArena      *arena;
+  NeopTapeNode   *nodes;     /* [cap] */
+  int             nnodes, cap;
+  PetscBool       recording; /* false: ops run forward only (evaluation) */
+  NeopGradBuffer *pool;      /* [npool] free gradient buffers of this step */
+  int             npool, pool_cap;
 };
 
 /* Not collective. */
@@ -58,5 +66,9 @@ PetscErrorCode NeopTapeRecord(NeopTape *tape, const char *name, NeopBackwardFn b
                               NeopTensor *const *in, NeopTensor *out, NeopTapeNode **node);
 /* The gradient buffer of t, zero-filled on first use; NULL if t needs no gradient. */
 PetscErrorCode NeopTapeGrad(NeopTape *tape, NeopTensor *t, float **grad);
-/* Runs backward from a scalar (size 1) loss. */
+/* Runs backward from a scalar (size 1) loss. The gradient of a node's output
+   is dead once that node's backward has run: its buffer goes back to a pool
+   that later NeopTapeGrad calls draw from, so a step holds the gradients of
+   the live frontier only (as PyTorch frees them), not of every activation.
+   Gradients of leaves (parameters, inputs marked requires_grad) are kept. */
 PetscErrorCode NeopTapeBackward(NeopTape *tape, NeopTensor *loss);

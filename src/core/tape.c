@@ -16,6 +16,7 @@ PetscErrorCode NeopTapeDestroy(NeopTape **tape)
   if (!*tape) PetscFunctionReturn(PETSC_SUCCESS);
   PetscCall(NeopArenaDestroy(&(*tape)->arena));
   PetscCall(PetscFree((*tape)->nodes));
+  PetscCall(PetscFree((*tape)->pool));
   PetscCall(PetscFree(*tape));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -24,6 +25,7 @@ PetscErrorCode NeopTapeReset(NeopTape *tape)
 {
   PetscFunctionBegin;
   tape->nnodes = 0;
+  tape->npool  = 0; /* the buffers were arena memory */
   PetscCall(NeopArenaReset(tape->arena));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -99,7 +101,17 @@ PetscErrorCode NeopTapeGrad(NeopTape *tape, NeopTensor *t, float **grad)
   PetscFunctionBegin;
   *grad = NULL;
   if (!t || !t->requires_grad) PetscFunctionReturn(PETSC_SUCCESS);
-  if (!t->grad) PetscCall(NeopArenaCalloc(tape->arena, (size_t)t->size * sizeof(float), (void **)&t->grad));
+  if (!t->grad) {
+    size_t bytes = (size_t)t->size * sizeof(float);
+    for (int i = tape->npool - 1; i >= 0; i--)
+      if (tape->pool[i].bytes == bytes) {
+        t->grad         = tape->pool[i].ptr;
+        tape->pool[i]   = tape->pool[--tape->npool];
+        PetscCall(NeopBackendGet()->zero(t->grad, bytes));
+        break;
+      }
+    if (!t->grad) PetscCall(NeopArenaCalloc(tape->arena, bytes, (void **)&t->grad));
+  }
   *grad = t->grad;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -120,6 +132,16 @@ PetscErrorCode NeopTapeBackward(NeopTape *tape, NeopTensor *loss)
     NeopTapeNode *n = &tape->nodes[i];
     if (!n->out->grad) continue; /* nothing downstream used this output */
     PetscCall(n->backward(tape, n));
+    if (n->out != loss && !n->out->is_param) {
+      /* every consumer of out ran before this node: its gradient is dead */
+      if (tape->npool == tape->pool_cap) {
+        tape->pool_cap = tape->pool_cap ? 2 * tape->pool_cap : 64;
+        PetscCall(PetscRealloc(sizeof(NeopGradBuffer) * (size_t)tape->pool_cap, &tape->pool));
+      }
+      tape->pool[tape->npool].bytes = (size_t)n->out->size * sizeof(float);
+      tape->pool[tape->npool++].ptr = n->out->grad;
+      n->out->grad                  = NULL;
+    }
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
