@@ -28,6 +28,7 @@ const NeopBackend NeopBackendCPU = {
   .sq_err_backward = neop_cpu_sq_err_backward,
   .unary_forward  = neop_cpu_unary_forward,
   .unary_backward = neop_cpu_unary_backward,
+  .unary_grad = neop_cpu_unary_grad,
   .attention      = &NeopAttentionKernelsCPU,
   .optim          = &neop_cpu_optim,
   .normalizer     = &neop_cpu_normalizer,

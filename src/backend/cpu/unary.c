@@ -1,6 +1,6 @@
-/* Point-wise activations: forward y = f(x), backward dx += f'(x) dy. */
+/* Point-wise activations: forward y = f(x); backward dx += f'(x) dy; grad dy *= f'(x). */
 #include "backend/cpu/cpu.h"
-#include <math.h>
+#include "backend/cpu/fastmath.h"
 
 #define INV_SQRT2   0.70710678118654752440
 #define INV_SQRT2PI 0.39894228040143267794
@@ -16,7 +16,7 @@ void neop_cpu_unary_forward(NeopUnaryKind kind, int64_t n, const float *x, float
     break;
   case NEOP_UNARY_GELU:
 #pragma omp parallel for simd if (n > 65536)
-    for (int64_t i = 0; i < n; i++) y[i] = 0.5f * x[i] * (1.f + erff(x[i] * (float)INV_SQRT2));
+    for (int64_t i = 0; i < n; i++) y[i] = 0.5f * x[i] * (1.f + neop_fast_erff(x[i] * (float)INV_SQRT2));
     break;
   case NEOP_UNARY_RELU:
 #pragma omp parallel for simd if (n > 65536)
@@ -51,56 +51,57 @@ void neop_cpu_unary_forward(NeopUnaryKind kind, int64_t n, const float *x, float
   }
 }
 
-void neop_cpu_unary_backward(NeopUnaryKind kind, int64_t n, const float *x, const float *y, const float *dy, float *dx)
+/* out[i] = (acc ? out[i] : 0) + dy[i] f'(x[i]), the statements given setting
+   d_ = f'(x[i]) (y[i] = f(x[i]) may be used); out may be dy itself when acc is 0. */
+#define DERIV_LOOP(...) \
+  _Pragma("omp parallel for simd if (n > 65536)") \
+  for (int64_t i = 0; i < n; i++) { \
+    float d_; \
+    __VA_ARGS__; \
+    out[i] = (acc ? out[i] : 0.f) + dy[i] * d_; \
+  }
+
+static void unary_derivative(NeopUnaryKind kind, int64_t n, const float *x, const float *y, const float *dy, float *out, int acc)
 {
   switch (kind) {
   case NEOP_UNARY_IDENTITY:
-#pragma omp parallel for simd if (n > 65536)
-    for (int64_t i = 0; i < n; i++) dx[i] += dy[i];
+    DERIV_LOOP(d_ = 1.f)
     break;
   case NEOP_UNARY_GELU:
-#pragma omp parallel for simd if (n > 65536)
-    for (int64_t i = 0; i < n; i++) {
-      float cdf = 0.5f * (1.f + erff(x[i] * (float)INV_SQRT2));
-      float pdf = (float)INV_SQRT2PI * expf(-0.5f * x[i] * x[i]);
-      dx[i] += dy[i] * (cdf + x[i] * pdf);
-    }
+    DERIV_LOOP(d_ = 0.5f * (1.f + neop_fast_erff(x[i] * (float)INV_SQRT2)) + x[i] * (float)INV_SQRT2PI * neop_fast_expf(-0.5f * x[i] * x[i]))
     break;
   case NEOP_UNARY_RELU:
-#pragma omp parallel for simd if (n > 65536)
-    for (int64_t i = 0; i < n; i++) dx[i] += x[i] > 0.f ? dy[i] : 0.f;
+    DERIV_LOOP(d_ = x[i] > 0.f ? 1.f : 0.f)
     break;
   case NEOP_UNARY_TANH:
-#pragma omp parallel for simd if (n > 65536)
-    for (int64_t i = 0; i < n; i++) dx[i] += dy[i] * (1.f - y[i] * y[i]);
+    DERIV_LOOP(d_ = 1.f - y[i] * y[i])
     break;
   case NEOP_UNARY_SILU:
-#pragma omp parallel for simd if (n > 65536)
-    for (int64_t i = 0; i < n; i++) {
-      float s = 1.f / (1.f + expf(-x[i]));
-      dx[i] += dy[i] * s * (1.f + x[i] * (1.f - s));
-    }
+    DERIV_LOOP(float s = 1.f / (1.f + expf(-x[i])); d_ = s * (1.f + x[i] * (1.f - s)))
     break;
   case NEOP_UNARY_SIN:
-#pragma omp parallel for simd if (n > 65536)
-    for (int64_t i = 0; i < n; i++) dx[i] += dy[i] * cosf(x[i]);
+    DERIV_LOOP(d_ = cosf(x[i]))
     break;
   case NEOP_UNARY_SIGMOID:
-#pragma omp parallel for simd if (n > 65536)
-    for (int64_t i = 0; i < n; i++) dx[i] += dy[i] * y[i] * (1.f - y[i]);
+    DERIV_LOOP(d_ = y[i] * (1.f - y[i]))
     break;
   case NEOP_UNARY_SOFTPLUS:
-#pragma omp parallel for simd if (n > 65536)
-    for (int64_t i = 0; i < n; i++) dx[i] += x[i] > 20.f ? dy[i] : dy[i] / (1.f + expf(-x[i]));
+    DERIV_LOOP(d_ = x[i] > 20.f ? 1.f : 1.f / (1.f + expf(-x[i])))
     break;
   case NEOP_UNARY_TANH_SIN:
-#pragma omp parallel for simd if (n > 65536)
-    for (int64_t i = 0; i < n; i++) {
-      float s = sinf((float)M_PI * (x[i] + 1.f)), t = tanhf(s);
-      dx[i] += dy[i] * ((1.f - t * t) * (float)M_PI * cosf((float)M_PI * (x[i] + 1.f)) + 1.f);
-    }
+    DERIV_LOOP(float t = tanhf(sinf((float)M_PI * (x[i] + 1.f))); d_ = (1.f - t * t) * (float)M_PI * cosf((float)M_PI * (x[i] + 1.f)) + 1.f)
     break;
   case NEOP_UNARY_COUNT:
     break;
   }
+}
+
+void neop_cpu_unary_backward(NeopUnaryKind kind, int64_t n, const float *x, const float *y, const float *dy, float *dx)
+{
+  unary_derivative(kind, n, x, y, dy, dx, 1);
+}
+
+void neop_cpu_unary_grad(NeopUnaryKind kind, int64_t n, const float *x, const float *y, float *dy)
+{
+  unary_derivative(kind, n, x, y, dy, dy, 0);
 }
