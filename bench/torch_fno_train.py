@@ -9,12 +9,11 @@ targets, Adam (lr 1e-3, weight decay 1e-4), shuffled batches.
         [-batch 20] [-threads 1] [-width 32] [-modes 12] [-layers 4] [-padding 9]
 
 Prints one line per epoch with the time of the training steps and samples/s,
-then "torch: median ... samples/s" (epochs after the first) and the peak RSS
-(VmHWM of /proc/self/status).
+then the rate over the epochs after the first (as `neop train` reports it:
+samples over seconds of steps) and the peak RSS (VmHWM of /proc/self/status).
 """
 import argparse
 import os
-import statistics
 import sys
 import time
 
@@ -72,7 +71,7 @@ def rel_l2_sum(y, t):
     return torch.sum(diff / torch.norm(t.reshape(n, -1), 2, 1))
 
 
-rates = []
+times = []
 model.train()
 for epoch in range(args.epochs):
     perm = torch.randperm(N)
@@ -87,11 +86,11 @@ for epoch in range(args.epochs):
         opt.step()
         total += loss.item()
     dt = time.perf_counter() - t0
-    rates.append(N / dt)
+    times.append(dt)
     print(f"epoch {epoch + 1:4d}  train {total / N:.6f}  steps {dt:.2f} s  {N / dt:.1f} samples/s", flush=True)
 
 with open("/proc/self/status") as f:
     hwm = next(int(line.split()[1]) for line in f if line.startswith("VmHWM"))
-steady = rates[1:] if len(rates) > 1 else rates
+steady = times[1:] if len(times) > 1 else times  # the first epoch warms up (allocator, FFT plans)
 print(f"torch {torch.__version__}: {N} samples, batch {args.batch}, {args.threads} thread(s); "
-      f"median {statistics.median(steady):.2f} samples/s; peak RSS {hwm / 1024:.1f} MiB")
+      f"training steps: {N * len(steady) / sum(steady):.2f} samples/s over {len(steady)} epochs; peak RSS {hwm / 1024:.1f} MiB")
