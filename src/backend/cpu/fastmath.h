@@ -10,7 +10,7 @@
    (truncation 5e-9 relative), 2^k put into the exponent bits. x is clamped to
    [-87.3, 88.37] (k from -126 to 127): below, the result is 1.2e-38 instead of a
    denormal or 0; above, 2.5e38 instead of up to FLT_MAX or inf. */
-static inline float neop_fast_expf(float x)
+static inline __attribute__((always_inline)) float neop_fast_expf(float x)
 {
   const float magic = 12582912.f; /* 1.5 2^23: adding it rounds to an integer */
   float       k, r, p;
@@ -41,7 +41,7 @@ static inline float neop_fast_expf(float x)
    of s = (|x| - 2.41)/1.51 fitted to log(erfc(x)) + x^2 on [0.9, 3.92]
    (absolute error 8e-9); from 3.92 on erf is 1 in float32. The coefficients
    are minimax-like least-squares fits made with numpy (double precision). */
-static inline float neop_fast_erff(float x)
+static inline __attribute__((always_inline)) float neop_fast_erff(float x)
 {
   float a = fabsf(x), t = a * a, ps, g, am, s, r;
   ps = 8.513424e-05f;

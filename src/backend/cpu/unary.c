@@ -1,9 +1,41 @@
 /* Point-wise activations: forward y = f(x); backward dx += f'(x) dy; grad dy *= f'(x). */
 #include "backend/cpu/cpu.h"
 #include "backend/cpu/fastmath.h"
+#include <omp.h>
 
 #define INV_SQRT2   0.70710678118654752440
 #define INV_SQRT2PI 0.39894228040143267794
+
+/* GELU is most of an FNO step's point-wise work: its loops are compiled for
+   AVX-512 and AVX2 too, picked at load time by the CPU features ("arch="
+   clones would test the CPU model, which virtual machines hide). The same
+   float operations in every clone, no FMA contraction under -std=c11: the
+   same bits whichever runs. */
+#define NEOP_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+
+NEOP_SIMD_CLONES static void gelu_forward(int64_t n, const float *x, float *y)
+{
+#pragma omp simd
+  for (int64_t i = 0; i < n; i++) y[i] = 0.5f * x[i] * (1.f + neop_fast_erff(x[i] * (float)INV_SQRT2));
+}
+
+/* out = (acc ? out : 0) + dy gelu'(x); out may be dy when acc is 0 */
+NEOP_SIMD_CLONES static void gelu_derivative(int64_t n, const float *x, const float *dy, float *out, int acc)
+{
+#pragma omp simd
+  for (int64_t i = 0; i < n; i++) {
+    float d = 0.5f * (1.f + neop_fast_erff(x[i] * (float)INV_SQRT2)) + x[i] * (float)INV_SQRT2PI * neop_fast_expf(-0.5f * x[i] * x[i]);
+    out[i]  = (acc ? out[i] : 0.f) + dy[i] * d;
+  }
+}
+
+/* the thread's share [lo, hi) of n items inside a parallel region */
+static void share(int64_t n, int64_t *lo, int64_t *hi)
+{
+  int64_t nt = omp_get_num_threads(), id = omp_get_thread_num();
+  *lo = n * id / nt;
+  *hi = n * (id + 1) / nt;
+}
 
 static inline float softplus(float x) { return x > 20.f ? x : log1pf(expf(x)); } /* PyTorch's threshold 20 */
 
@@ -15,8 +47,12 @@ void neop_cpu_unary_forward(NeopUnaryKind kind, int64_t n, const float *x, float
     for (int64_t i = 0; i < n; i++) y[i] = x[i];
     break;
   case NEOP_UNARY_GELU:
-#pragma omp parallel for simd if (n > 65536)
-    for (int64_t i = 0; i < n; i++) y[i] = 0.5f * x[i] * (1.f + neop_fast_erff(x[i] * (float)INV_SQRT2));
+#pragma omp parallel if (n > 65536)
+    {
+      int64_t lo, hi;
+      share(n, &lo, &hi);
+      gelu_forward(hi - lo, x + lo, y + lo);
+    }
     break;
   case NEOP_UNARY_RELU:
 #pragma omp parallel for simd if (n > 65536)
@@ -68,7 +104,12 @@ static void unary_derivative(NeopUnaryKind kind, int64_t n, const float *x, cons
     DERIV_LOOP(d_ = 1.f)
     break;
   case NEOP_UNARY_GELU:
-    DERIV_LOOP(d_ = 0.5f * (1.f + neop_fast_erff(x[i] * (float)INV_SQRT2)) + x[i] * (float)INV_SQRT2PI * neop_fast_expf(-0.5f * x[i] * x[i]))
+#pragma omp parallel if (n > 65536)
+    {
+      int64_t lo, hi;
+      share(n, &lo, &hi);
+      gelu_derivative(hi - lo, x + lo, dy + lo, out + lo, acc);
+    }
     break;
   case NEOP_UNARY_RELU:
     DERIV_LOOP(d_ = x[i] > 0.f ? 1.f : 0.f)
