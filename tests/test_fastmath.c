@@ -55,27 +55,33 @@ int main(int argc, char **argv)
     /* GELU forward and backward (accumulating and in place) against the erff
        formula in double: x on [-10, 10] */
     enum { n = 200001 };
-    float  *x, *y, *dy, *dx, *g;
-    double  wf = 0, wb = 0, wg = 0;
+    float  *x, *y, *dy, *dx, *g, *y2, *g2;
+    double  wf = 0, wb = 0, wg = 0, wfg = 0;
     PetscCall(PetscMalloc5(n, &x, n, &y, n, &dy, n, &dx, n, &g));
+    PetscCall(PetscMalloc2(n, &y2, n, &g2));
     for (int i = 0; i < n; i++) {
       x[i]  = -10.f + 20.f * (float)i / (n - 1);
       dy[i] = 0.5f + 0.25f * (float)(i % 7);
       dx[i] = 1.f;
       g[i]  = dy[i];
+      g2[i] = dy[i];
     }
     neop_cpu_unary_forward(NEOP_UNARY_GELU, n, x, y);
     neop_cpu_unary_backward(NEOP_UNARY_GELU, n, x, y, dy, dx);
     neop_cpu_unary_grad(NEOP_UNARY_GELU, n, x, y, g);
+    neop_cpu_unary_forward_grad(NEOP_UNARY_GELU, n, x, y2, g2);
     for (int i = 0; i < n; i++) {
       double xi = x[i], cdf = 0.5 * (1 + erf(xi / sqrt(2.0))), pdf = exp(-0.5 * xi * xi) / sqrt(2 * M_PI), d = cdf + xi * pdf;
       /* absolute errors relative to the magnitudes involved (GELU(x) ~ x for x > 0) */
       wf = PetscMax(wf, fabs(y[i] - xi * cdf) / (FLT_EPSILON * PetscMax(1.0, fabs(xi))));
       wb = PetscMax(wb, fabs(dx[i] - (1 + dy[i] * d)) / (FLT_EPSILON * PetscMax(1.0, fabs(dy[i] * d))));
       wg = PetscMax(wg, fabs(g[i] - dy[i] * d) / (FLT_EPSILON * PetscMax(1.0, fabs(dy[i] * d))));
+      wfg = PetscMax(wfg, y2[i] == y[i] && g2[i] == g[i] ? 0 : 1);
     }
     NeopTestCheck(wf <= 4 && wb <= 4 && wg <= 4, "gelu: forward, backward, in-place grad within %.2f, %.2f, %.2f float epsilons", wf, wb, wg);
+    NeopTestCheck(wfg == 0, "gelu: forward_grad gives the bits of forward and grad");
     PetscCall(PetscFree5(x, y, dy, dx, g));
+    PetscCall(PetscFree2(y2, g2));
   }
   return NeopTestFinalize();
 }

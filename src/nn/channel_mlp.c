@@ -32,11 +32,10 @@ static PetscErrorCode channel_mlp_backward(NeopTape *t, NeopTapeNode *n)
   for (int s = 0; s < N; s++) {
     const float *dys = y->grad + (int64_t)s * cout * P, *zs = ctx->z + (int64_t)s * cmid * P, *xs = x->data + (int64_t)s * cin * P;
 
-    be->unary_forward(ctx->act, cmid * P, zs, h);
-    /* dW2 (Cout, Cmid) += dy[s] h^T;  dh (Cmid, P) = W2^T dy[s];  dz = dh act'(z) */
-    if (dW2) be->sgemm(PETSC_FALSE, PETSC_TRUE, cout, cmid, (int)P, 1.f, dys, (int)P, h, (int)P, 1.f, dW2, cmid);
+    /* dh (Cmid, P) = W2^T dy[s]; then h = act(z) and dz = dh act'(z) in one pass; dW2 (Cout, Cmid) += dy[s] h^T */
     be->sgemm(PETSC_TRUE, PETSC_FALSE, cmid, (int)P, cout, 1.f, W2->data, cmid, dys, (int)P, 0.f, dh, (int)P);
-    be->unary_grad(ctx->act, cmid * P, zs, h, dh);
+    be->unary_forward_grad(ctx->act, cmid * P, zs, h, dh);
+    if (dW2) be->sgemm(PETSC_FALSE, PETSC_TRUE, cout, cmid, (int)P, 1.f, dys, (int)P, h, (int)P, 1.f, dW2, cmid);
     /* dW1 (Cmid, Cin) += dz x[s]^T;  dx[s] (Cin, P) += W1^T dz */
     if (dW1) be->sgemm(PETSC_FALSE, PETSC_TRUE, cmid, cin, (int)P, 1.f, dh, (int)P, xs, (int)P, 1.f, dW1, cin);
     if (dx) be->sgemm(PETSC_TRUE, PETSC_FALSE, cin, (int)P, cmid, 1.f, W1->data, cin, dh, (int)P, 1.f, dx + (int64_t)s * cin * P, (int)P);

@@ -29,6 +29,7 @@ const NeopBackend NeopBackendCPU = {
   .unary_forward  = neop_cpu_unary_forward,
   .unary_backward = neop_cpu_unary_backward,
   .unary_grad = neop_cpu_unary_grad,
+  .unary_forward_grad = neop_cpu_unary_forward_grad,
   .attention      = &NeopAttentionKernelsCPU,
   .optim          = &neop_cpu_optim,
   .normalizer     = &neop_cpu_normalizer,

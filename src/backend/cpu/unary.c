@@ -1,4 +1,5 @@
-/* Point-wise activations: forward y = f(x); backward dx += f'(x) dy; grad dy *= f'(x). */
+/* Point-wise activations: forward y = f(x); backward dx += f'(x) dy; grad dy *= f'(x);
+   forward_grad both of the last at once. */
 #include "backend/cpu/cpu.h"
 #include "backend/cpu/fastmath.h"
 #include <omp.h>
@@ -26,6 +27,17 @@ NEOP_SIMD_CLONES static void gelu_derivative(int64_t n, const float *x, const fl
   for (int64_t i = 0; i < n; i++) {
     float d = 0.5f * (1.f + neop_fast_erff(x[i] * (float)INV_SQRT2)) + x[i] * (float)INV_SQRT2PI * neop_fast_expf(-0.5f * x[i] * x[i]);
     out[i]  = (acc ? out[i] : 0.f) + dy[i] * d;
+  }
+}
+
+/* y = gelu(x) and dy *= gelu'(x) in one pass: one erf per point */
+NEOP_SIMD_CLONES static void gelu_forward_grad(int64_t n, const float *x, float *y, float *dy)
+{
+#pragma omp simd
+  for (int64_t i = 0; i < n; i++) {
+    float cdf = 0.5f * (1.f + neop_fast_erff(x[i] * (float)INV_SQRT2));
+    y[i]      = x[i] * cdf;
+    dy[i]     = dy[i] * (cdf + x[i] * (float)INV_SQRT2PI * neop_fast_expf(-0.5f * x[i] * x[i]));
   }
 }
 
@@ -144,5 +156,20 @@ void neop_cpu_unary_backward(NeopUnaryKind kind, int64_t n, const float *x, cons
 
 void neop_cpu_unary_grad(NeopUnaryKind kind, int64_t n, const float *x, const float *y, float *dy)
 {
+  unary_derivative(kind, n, x, y, dy, dy, 0);
+}
+
+void neop_cpu_unary_forward_grad(NeopUnaryKind kind, int64_t n, const float *x, float *y, float *dy)
+{
+  if (kind == NEOP_UNARY_GELU) {
+#pragma omp parallel if (n > 65536)
+    {
+      int64_t lo, hi;
+      share(n, &lo, &hi);
+      gelu_forward_grad(hi - lo, x + lo, y + lo, dy + lo);
+    }
+    return;
+  }
+  neop_cpu_unary_forward(kind, n, x, y);
   unary_derivative(kind, n, x, y, dy, dy, 0);
 }
