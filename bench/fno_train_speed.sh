@@ -15,8 +15,12 @@
 #
 # Environment: DATA (a Darcy file at 85 x 85; generated into OUTDIR when
 # absent), NTRAIN=100, EPOCHS=3, REPEATS=3, THREADS="1 2", PADDING=9,
-# OUTDIR=/tmp/neop_fno_bench, PYTHON=/usr/bin/python3.
+# OUTDIR=/tmp/neop_fno_bench, PYTHON=/usr/bin/python3, OMP_WAIT_POLICY=passive
+# (for both programs: with OpenBLAS's own threads beside OpenMP's, spinning
+# OpenMP threads take the cores OpenBLAS needs on a busy machine; neop's
+# 2-thread rate went from 8.9 to 15.1 samples/s with it in one test).
 set -euo pipefail
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-$SRC/build}
 NEOP=$BUILD/neop
@@ -35,6 +39,7 @@ if [ ! -f "$DATA" ]; then
 fi
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "OMP_WAIT_POLICY=$OMP_WAIT_POLICY"
 echo "model: FNO 2-D width 32, modes 12, 4 layers, padding $PADDING; batch 20; $NTRAIN samples x $EPOCHS epochs (first left out)"
 
 # FLOPs per sample of the forward pass (nominal: FFTs at 2.5 P log2 P per real
