@@ -12,7 +12,7 @@
 #include <neop/tensor.h>
 #include <neop/arena.h>
 
-#define NEOP_TAPE_MAX_INPUTS 6
+#define NEOP_TAPE_MAX_INPUTS 8
 
 typedef struct NeopTape NeopTape;
 typedef struct NeopTapeNode NeopTapeNode;

@@ -69,6 +69,8 @@ typedef struct NeopBackend {
   void (*unary_forward)(NeopUnaryKind kind, int64_t n, const float *x, float *y);
   void (*unary_backward)(NeopUnaryKind kind, int64_t n, const float *x, const float *y, const float *dy,
                          float *dx);
+  void (*unary_grad)(NeopUnaryKind kind, int64_t n, const float *x, const float *y, float *dy); /* dy *= f'(x), in place */
+  void (*unary_forward_grad)(NeopUnaryKind kind, int64_t n, const float *x, float *y, float *dy); /* y = f(x) and dy *= f'(x) */
   const struct NeopAttentionKernels *attention; /* neop/nn/transformer.h */
   const struct NeopONetKernels *onet; /* neop/nn/onet.h */
   const struct NeopOptimKernels *optim; /* optimizer updates, neop/optim.h */

@@ -15,6 +15,8 @@
 #include <neop/models.h>
 #include <neop/ops.h>
 #include <neop/nn/spectral_conv.h>
+#include <neop/nn/fourier_layer.h>
+#include <neop/nn/channel_mlp.h>
 #include <neop/nn/pad.h>
 #include <neop/nn/grid.h>
 #include <math.h>
@@ -180,21 +182,22 @@ static PetscErrorCode fno_forward(NeopModel m, NeopTape *t, NeopTensor *x, NeopT
   PetscCall(NeopOpChannelLinear(t, h, f->lift_W, f->lift_b, &v)); /* (N, width, *S) */
   if (padded) PetscCall(NeopOpDomainPad(t, v, pad, &v));      /* (N, width, *(S + pad)) */
   for (int l = 0; l < f->layers; l++) {
-    FNOLayer *L = &f->layer[l];
-    PetscCall(NeopOpSpectralConv(t, f->transform, v, NeopSpectralCorners(d), L->w, &k));
-    if (f->channel_mlp) {
-      PetscCall(NeopOpChannelLinear(t, k, L->mlp1_W, L->mlp1_b, &k));
-      PetscCall(NeopOpUnary(t, f->act, k, &k));
-      PetscCall(NeopOpChannelLinear(t, k, L->mlp2_W, L->mlp2_b, &k));
+    FNOLayer     *L   = &f->layer[l];
+    NeopUnaryKind act = l < f->layers - 1 ? f->act : NEOP_UNARY_IDENTITY;
+    if (!f->channel_mlp) {
+      /* act(conv(v) + w v) as one op: a quarter of the memory of the four ops */
+      PetscCall(NeopOpFourierLayer(t, f->transform, v, NeopSpectralCorners(d), L->w, L->W, L->b, act, &v));
+      continue;
     }
+    PetscCall(NeopOpSpectralConv(t, f->transform, v, NeopSpectralCorners(d), L->w, &k));
+    PetscCall(NeopOpChannelMLP(t, k, L->mlp1_W, L->mlp1_b, f->act, L->mlp2_W, L->mlp2_b, &k));
     PetscCall(NeopOpChannelLinear(t, v, L->W, L->b, &s));
     PetscCall(NeopOpAdd(t, k, s, &v));
-    if (l < f->layers - 1) PetscCall(NeopOpUnary(t, f->act, v, &v));
+    if (act != NEOP_UNARY_IDENTITY) PetscCall(NeopOpUnary(t, act, v, &v));
   }
   if (padded) PetscCall(NeopOpDomainCrop(t, v, pad, &v));     /* (N, width, *S) */
-  PetscCall(NeopOpChannelLinear(t, v, f->proj1_W, f->proj1_b, &h)); /* (N, proj_width, *S) */
-  PetscCall(NeopOpUnary(t, f->act, h, &h));
-  PetscCall(NeopOpChannelLinear(t, h, f->proj2_W, f->proj2_b, y)); /* (N, Cout, *S) */
+  /* projection: width -> proj_width -> Cout, keeping only the hidden pre-activation */
+  PetscCall(NeopOpChannelMLP(t, v, f->proj1_W, f->proj1_b, f->act, f->proj2_W, f->proj2_b, y)); /* (N, Cout, *S) */
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -67,20 +67,13 @@ static PetscErrorCode spectral_backward(NeopTape *t, NeopTapeNode *n)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode NeopOpSpectralConv(NeopTape *t, NeopSpectralMethod method, NeopTensor *x, int nw, NeopTensor *const *w,
-                                  NeopTensor **y)
+PetscErrorCode NeopSpectralShapeSet(NeopSpectralMethod method, const NeopTensor *x, int nw, NeopTensor *const *w, NeopSpectralShape *sp)
 {
-  const NeopBackend *be = NeopBackendGet();
-  NeopSpectralShape  s;
-  NeopTensor        *in[1 + NEOP_SPECTRAL_MAX_CORNERS];
-  NeopTapeNode      *node;
-  const float       *wd[NEOP_SPECTRAL_MAX_CORNERS];
-  float             *xk;
-  int                d = x->ndim - 2, shape[NEOP_MAX_DIMS];
-  char               bx[96], bw[96];
+  NeopSpectralShape s;
+  int               d = x->ndim - 2;
+  char              bx[96], bw[96];
 
   PetscFunctionBegin;
-  if (!ev_spectral) PetscCall(NeopLogEvent("NeopSpectralConv", &ev_spectral));
   PetscCheck(d >= 1 && d <= 3, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "spectral conv: x %s must be (N, Cin, S1[, S2[, S3]])",
              NeopTensorShapeString(x, bx, sizeof(bx)));
   PetscCheck(nw == NeopSpectralCorners(d), PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ,
@@ -109,6 +102,24 @@ PetscErrorCode NeopOpSpectralConv(NeopTape *t, NeopSpectralMethod method, NeopTe
                i < d - 1 ? ": the positive and negative modes would overlap" : "");
   }
   s.method = method == NEOP_SPECTRAL_AUTO ? NeopSpectralChooseMethod(&s) : method;
+  *sp      = s;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode NeopOpSpectralConv(NeopTape *t, NeopSpectralMethod method, NeopTensor *x, int nw, NeopTensor *const *w,
+                                  NeopTensor **y)
+{
+  const NeopBackend *be = NeopBackendGet();
+  NeopSpectralShape  s;
+  NeopTensor        *in[1 + NEOP_SPECTRAL_MAX_CORNERS];
+  NeopTapeNode      *node;
+  const float       *wd[NEOP_SPECTRAL_MAX_CORNERS];
+  float             *xk;
+  int                shape[NEOP_MAX_DIMS];
+
+  PetscFunctionBegin;
+  if (!ev_spectral) PetscCall(NeopLogEvent("NeopSpectralConv", &ev_spectral));
+  PetscCall(NeopSpectralShapeSet(method, x, nw, w, &s));
   PetscCall(PetscLogEventBegin(ev_spectral, 0, 0, 0, 0));
   for (int i = 0; i < x->ndim; i++) shape[i] = x->shape[i];
   shape[1] = s.cout;

@@ -3,6 +3,7 @@
 #include "train/trainer_impl.h"
 #include <neop/log.h>
 #include <neop/rng.h>
+#include <sys/resource.h>
 
 static const char *const norm_names[] = {"none", "pointwise", "scalar", "NeopNormKind", "NEOP_NORM_", NULL};
 
@@ -155,6 +156,7 @@ PetscErrorCode NeopTrainerRun(NeopTrainer tr)
 {
   PetscMPIInt size;
   char        last[PETSC_MAX_PATH_LEN];
+  double      first = 0;
 
   PetscFunctionBegin;
   MPI_Comm_size(tr->comm, &size);
@@ -166,10 +168,11 @@ PetscErrorCode NeopTrainerRun(NeopTrainer tr)
                         NeopLossKindName(tr->loss), tr->loss_mean ? "mean" : "sum"));
   PetscCall(NeopTrainerLastPath(tr->checkpoint, last, sizeof(last)));
   for (int run = 0; tr->epoch < tr->epochs && !(tr->stop_after && run == tr->stop_after); run++) {
-    double t0 = MPI_Wtime(), loss, err, lr, row[NEOP_HISTORY_FIELDS];
+    double t0 = MPI_Wtime(), t1, loss, err, lr, row[NEOP_HISTORY_FIELDS];
 
     PetscCall(NeopOptimizerGetLR(tr->opt, &lr));
     PetscCall(NeopTrainerEpoch(tr, &loss));
+    t1 = MPI_Wtime() - t0;
     PetscCall(NeopTrainerTest(tr, &err));
     PetscCall(NeopOptimizerEpochEnd(tr->opt));
     tr->epoch++;
@@ -181,8 +184,11 @@ PetscErrorCode NeopTrainerRun(NeopTrainer tr)
     }
     PetscCall(NeopHistoryAppend(&tr->hist, row));
     if (!tr->quiet)
-      PetscCall(PetscPrintf(tr->comm, "epoch %4d  train %.6f  test rel_l2 %.6f  lr %.3e  %.2f s  %.1f samples/s\n", tr->epoch, loss, err,
-                            lr, row[4], tr->train->nglobal / row[4]));
+      PetscCall(PetscPrintf(tr->comm, "epoch %4d  train %.6f  test rel_l2 %.6f  lr %.3e  %.2f s  %.1f samples/s (steps %.2f s, %.2f samples/s)\n",
+                            tr->epoch, loss, err, lr, row[4], tr->train->nglobal / row[4], t1, tr->train->nglobal / t1));
+    /* the first epoch of a run also makes FFTW plans and grows the arena: left out of the summary unless alone */
+    if (run == 0) first = t1;
+    else tr->step_seconds += t1, tr->step_epochs++;
     if (err < tr->best) {
       tr->best       = err;
       tr->best_epoch = tr->epoch;
@@ -192,6 +198,18 @@ PetscErrorCode NeopTrainerRun(NeopTrainer tr)
   }
   if (tr->best_epoch >= 0)
     PetscCall(PetscPrintf(tr->comm, "best test rel_l2 %.6f at epoch %d, in %s\n", tr->best, tr->best_epoch, tr->checkpoint));
+  if (!tr->step_epochs) tr->step_seconds = first, tr->step_epochs = first > 0;
+  if (tr->step_epochs && !tr->quiet) {
+    struct rusage ru;
+    double        rss = 0;
+
+    /* peak resident memory of this process (Linux: KiB), the largest over the ranks */
+    if (!getrusage(RUSAGE_SELF, &ru)) rss = (double)ru.ru_maxrss / 1024;
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &rss, 1, MPI_DOUBLE, MPI_MAX, tr->comm));
+    PetscCall(PetscPrintf(tr->comm, "training steps: %.2f samples/s over %d epoch%s (the first of a longer run left out); peak RSS %.1f MiB per rank, of which activations and their gradients %.1f MiB\n",
+                          tr->train->nglobal * tr->step_epochs / tr->step_seconds, tr->step_epochs, tr->step_epochs > 1 ? "s" : "", rss,
+                          (double)tr->tape->arena->peak / 1048576));
+  }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -31,6 +31,8 @@ struct NeopTrainer_s {
   double         best;           /* best test relative L2 */
   int            best_epoch;
   NeopHistory    hist;
+  double         step_seconds;   /* this run: time in the optimisation steps (NeopTrainerEpoch), test pass excluded */
+  int            step_epochs;
 };
 
 PetscErrorCode NeopHistoryAppend(NeopHistory *h, const double *row);

@@ -65,6 +65,10 @@ int64_t NeopSpectralKeptModes(const NeopSpectralShape *s);
    Not collective. */
 PetscErrorCode NeopOpSpectralConv(NeopTape *t, NeopSpectralMethod method, NeopTensor *x, int nw, NeopTensor *const *w,
                                   NeopTensor **y);
+/* Checks x (N, Cin, *S) against the corner weights w[0..nw) as NeopOpSpectralConv
+   does and fills the kernels' shape s (AUTO resolved). Not collective. */
+PetscErrorCode NeopSpectralShapeSet(NeopSpectralMethod method, const NeopTensor *x, int nw, NeopTensor *const *w,
+                                    NeopSpectralShape *s);
 /* The method AUTO chooses for a shape (FFT or DFT). Not collective. */
 NeopSpectralMethod NeopSpectralChooseMethod(const NeopSpectralShape *s);
 

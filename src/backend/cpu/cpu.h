@@ -13,6 +13,8 @@ void neop_cpu_sgemm_batched(PetscBool transA, PetscBool transB, int M, int N, in
                             int ldc, int64_t strideC, int batch);
 void neop_cpu_unary_forward(NeopUnaryKind kind, int64_t n, const float *x, float *y);
 void neop_cpu_unary_backward(NeopUnaryKind kind, int64_t n, const float *x, const float *y, const float *dy, float *dx);
+void neop_cpu_unary_grad(NeopUnaryKind kind, int64_t n, const float *x, const float *y, float *dy);
+void neop_cpu_unary_forward_grad(NeopUnaryKind kind, int64_t n, const float *x, float *y, float *dy);
 void neop_cpu_axpby(int64_t n, float alpha, const float *x, float beta, float *y);
 void neop_cpu_binary(NeopBinaryKind kind, int ndim, const int *shape, const int64_t *sa, const float *a, const int64_t *sb,
                      const float *b, float beta, float *y);

@@ -1,41 +1,52 @@
-/* Point-wise activations: forward y = f(x), backward dx += f'(x) dy. */
+/* Point-wise activations: forward y = f(x); backward dx += f'(x) dy; grad dy *= f'(x);
+   forward_grad both of the last at once. */
 #include "backend/cpu/cpu.h"
-#include <math.h>
+#include "backend/cpu/fastmath.h"
+#include <omp.h>
 
 #define INV_SQRT2   0.70710678118654752440
 #define INV_SQRT2PI 0.39894228040143267794
 
-/* expf and erff that vectorise (libm's do not, and GELU was 15% of an MgNO
-   training step): exp by 2^n times a degree-6 polynomial on
-   [-ln2/2, ln2/2] (relative error ~2e-7); erf by Abramowitz & Stegun 7.1.26
-   (absolute error <= 1.5e-7). */
-typedef union {
-  float   f;
-  int32_t i;
-} fbits;
+/* GELU is most of an FNO step's point-wise work: its loops are compiled for
+   AVX-512 and AVX2 too, picked at load time by the CPU features ("arch="
+   clones would test the CPU model, which virtual machines hide). The same
+   float operations in every clone, no FMA contraction under -std=c11: the
+   same bits whichever runs. */
+#define NEOP_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 
-/* exp(x) for x <= 0 (all that GELU needs); 0 below -87 */
-static inline float vexpf_neg(float x)
+NEOP_SIMD_CLONES static void gelu_forward(int64_t n, const float *x, float *y)
 {
-  const float big = 12582912.f; /* 1.5 2^23: adding it rounds to an integer */
-  float       fn, r, p;
-  fbits       t, s;
-  int32_t     under = x < -87.f;
-
-  x   = under ? -87.f : x;
-  t.f = x * 1.44269504f + big;
-  fn  = t.f - big;
-  r   = x - fn * 0.693145752f - fn * 1.42860677e-6f;
-  p   = 1.f + r * (1.f + r * (0.5f + r * (0.166666672f + r * (0.0416666642f + r * (0.00833333377f + r * 0.00138888892f)))));
-  s.i = (t.i - 0x4B400000 + 127) << 23; /* 2^n, n = round(x / ln 2): the low bits of t */
-  return under ? 0.f : p * s.f;
+#pragma omp simd
+  for (int64_t i = 0; i < n; i++) y[i] = 0.5f * x[i] * (1.f + neop_fast_erff(x[i] * (float)INV_SQRT2));
 }
 
-static inline float verff(float x)
+/* out = (acc ? out : 0) + dy gelu'(x); out may be dy when acc is 0 */
+NEOP_SIMD_CLONES static void gelu_derivative(int64_t n, const float *x, const float *dy, float *out, int acc)
 {
-  float a = fabsf(x), t = 1.f / (1.f + 0.3275911f * a);
-  float y = 1.f - t * (0.254829592f + t * (-0.284496736f + t * (1.421413741f + t * (-1.453152027f + t * 1.061405429f)))) * vexpf_neg(-a * a);
-  return copysignf(y, x);
+#pragma omp simd
+  for (int64_t i = 0; i < n; i++) {
+    float d = 0.5f * (1.f + neop_fast_erff(x[i] * (float)INV_SQRT2)) + x[i] * (float)INV_SQRT2PI * neop_fast_expf(-0.5f * x[i] * x[i]);
+    out[i]  = (acc ? out[i] : 0.f) + dy[i] * d;
+  }
+}
+
+/* y = gelu(x) and dy *= gelu'(x) in one pass: one erf per point */
+NEOP_SIMD_CLONES static void gelu_forward_grad(int64_t n, const float *x, float *y, float *dy)
+{
+#pragma omp simd
+  for (int64_t i = 0; i < n; i++) {
+    float cdf = 0.5f * (1.f + neop_fast_erff(x[i] * (float)INV_SQRT2));
+    y[i]      = x[i] * cdf;
+    dy[i]     = dy[i] * (cdf + x[i] * (float)INV_SQRT2PI * neop_fast_expf(-0.5f * x[i] * x[i]));
+  }
+}
+
+/* the thread's share [lo, hi) of n items inside a parallel region */
+static void share(int64_t n, int64_t *lo, int64_t *hi)
+{
+  int64_t nt = omp_get_num_threads(), id = omp_get_thread_num();
+  *lo = n * id / nt;
+  *hi = n * (id + 1) / nt;
 }
 
 static inline float softplus(float x) { return x > 20.f ? x : log1pf(expf(x)); } /* PyTorch's threshold 20 */
@@ -48,8 +59,12 @@ void neop_cpu_unary_forward(NeopUnaryKind kind, int64_t n, const float *x, float
     for (int64_t i = 0; i < n; i++) y[i] = x[i];
     break;
   case NEOP_UNARY_GELU:
-#pragma omp parallel for simd if (n > 65536)
-    for (int64_t i = 0; i < n; i++) y[i] = 0.5f * x[i] * (1.f + verff(x[i] * (float)INV_SQRT2));
+#pragma omp parallel if (n > 65536)
+    {
+      int64_t lo, hi;
+      share(n, &lo, &hi);
+      gelu_forward(hi - lo, x + lo, y + lo);
+    }
     break;
   case NEOP_UNARY_RELU:
 #pragma omp parallel for simd if (n > 65536)
@@ -84,56 +99,77 @@ void neop_cpu_unary_forward(NeopUnaryKind kind, int64_t n, const float *x, float
   }
 }
 
-void neop_cpu_unary_backward(NeopUnaryKind kind, int64_t n, const float *x, const float *y, const float *dy, float *dx)
+/* out[i] = (acc ? out[i] : 0) + dy[i] f'(x[i]), the statements given setting
+   d_ = f'(x[i]) (y[i] = f(x[i]) may be used); out may be dy itself when acc is 0. */
+#define DERIV_LOOP(...) \
+  _Pragma("omp parallel for simd if (n > 65536)") \
+  for (int64_t i = 0; i < n; i++) { \
+    float d_; \
+    __VA_ARGS__; \
+    out[i] = (acc ? out[i] : 0.f) + dy[i] * d_; \
+  }
+
+static void unary_derivative(NeopUnaryKind kind, int64_t n, const float *x, const float *y, const float *dy, float *out, int acc)
 {
   switch (kind) {
   case NEOP_UNARY_IDENTITY:
-#pragma omp parallel for simd if (n > 65536)
-    for (int64_t i = 0; i < n; i++) dx[i] += dy[i];
+    DERIV_LOOP(d_ = 1.f)
     break;
   case NEOP_UNARY_GELU:
-#pragma omp parallel for simd if (n > 65536)
-    for (int64_t i = 0; i < n; i++) {
-      float cdf = 0.5f * (1.f + verff(x[i] * (float)INV_SQRT2));
-      float pdf = (float)INV_SQRT2PI * vexpf_neg(-0.5f * x[i] * x[i]);
-      dx[i] += dy[i] * (cdf + x[i] * pdf);
+#pragma omp parallel if (n > 65536)
+    {
+      int64_t lo, hi;
+      share(n, &lo, &hi);
+      gelu_derivative(hi - lo, x + lo, dy + lo, out + lo, acc);
     }
     break;
   case NEOP_UNARY_RELU:
-#pragma omp parallel for simd if (n > 65536)
-    for (int64_t i = 0; i < n; i++) dx[i] += x[i] > 0.f ? dy[i] : 0.f;
+    DERIV_LOOP(d_ = x[i] > 0.f ? 1.f : 0.f)
     break;
   case NEOP_UNARY_TANH:
-#pragma omp parallel for simd if (n > 65536)
-    for (int64_t i = 0; i < n; i++) dx[i] += dy[i] * (1.f - y[i] * y[i]);
+    DERIV_LOOP(d_ = 1.f - y[i] * y[i])
     break;
   case NEOP_UNARY_SILU:
-#pragma omp parallel for simd if (n > 65536)
-    for (int64_t i = 0; i < n; i++) {
-      float s = 1.f / (1.f + expf(-x[i]));
-      dx[i] += dy[i] * s * (1.f + x[i] * (1.f - s));
-    }
+    DERIV_LOOP(float s = 1.f / (1.f + expf(-x[i])); d_ = s * (1.f + x[i] * (1.f - s)))
     break;
   case NEOP_UNARY_SIN:
-#pragma omp parallel for simd if (n > 65536)
-    for (int64_t i = 0; i < n; i++) dx[i] += dy[i] * cosf(x[i]);
+    DERIV_LOOP(d_ = cosf(x[i]))
     break;
   case NEOP_UNARY_SIGMOID:
-#pragma omp parallel for simd if (n > 65536)
-    for (int64_t i = 0; i < n; i++) dx[i] += dy[i] * y[i] * (1.f - y[i]);
+    DERIV_LOOP(d_ = y[i] * (1.f - y[i]))
     break;
   case NEOP_UNARY_SOFTPLUS:
-#pragma omp parallel for simd if (n > 65536)
-    for (int64_t i = 0; i < n; i++) dx[i] += x[i] > 20.f ? dy[i] : dy[i] / (1.f + expf(-x[i]));
+    DERIV_LOOP(d_ = x[i] > 20.f ? 1.f : 1.f / (1.f + expf(-x[i])))
     break;
   case NEOP_UNARY_TANH_SIN:
-#pragma omp parallel for simd if (n > 65536)
-    for (int64_t i = 0; i < n; i++) {
-      float s = sinf((float)M_PI * (x[i] + 1.f)), t = tanhf(s);
-      dx[i] += dy[i] * ((1.f - t * t) * (float)M_PI * cosf((float)M_PI * (x[i] + 1.f)) + 1.f);
-    }
+    DERIV_LOOP(float t = tanhf(sinf((float)M_PI * (x[i] + 1.f))); d_ = (1.f - t * t) * (float)M_PI * cosf((float)M_PI * (x[i] + 1.f)) + 1.f)
     break;
   case NEOP_UNARY_COUNT:
     break;
   }
+}
+
+void neop_cpu_unary_backward(NeopUnaryKind kind, int64_t n, const float *x, const float *y, const float *dy, float *dx)
+{
+  unary_derivative(kind, n, x, y, dy, dx, 1);
+}
+
+void neop_cpu_unary_grad(NeopUnaryKind kind, int64_t n, const float *x, const float *y, float *dy)
+{
+  unary_derivative(kind, n, x, y, dy, dy, 0);
+}
+
+void neop_cpu_unary_forward_grad(NeopUnaryKind kind, int64_t n, const float *x, float *y, float *dy)
+{
+  if (kind == NEOP_UNARY_GELU) {
+#pragma omp parallel if (n > 65536)
+    {
+      int64_t lo, hi;
+      share(n, &lo, &hi);
+      gelu_forward_grad(hi - lo, x + lo, y + lo, dy + lo);
+    }
+    return;
+  }
+  neop_cpu_unary_forward(kind, n, x, y);
+  unary_derivative(kind, n, x, y, dy, dy, 0);
 }
