@@ -93,7 +93,7 @@ check "a failed run leaves no file, not even the temporary" sh -c "! ls '$TMP'/d
 # interrupted run: no file at the output path
 "$NEOP" datagen -pde darcy -samples 100000 -grid 65 -datagen_buffer 4 -output "$TMP/killed.h5" > /dev/null 2>&1 &
 pid=$!
-for i in $(seq 50); do ls "$TMP"/killed.h5.tmp.* > /dev/null 2>&1 && break; sleep 0.1; done
+for i in $(seq 600); do ls "$TMP"/killed.h5.tmp.* > /dev/null 2>&1 && break; sleep 0.1; done
 sleep 1
 kill -KILL $pid
 wait $pid 2> /dev/null
