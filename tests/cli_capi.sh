@@ -2,14 +2,8 @@
 # The C API: examples/capi/predict_darcy links libneop, loads a checkpoint
 # written by neop train and predicts; it refuses a file that is not one.
 # usage: bash cli_capi.sh <neop> <source-dir> "<mpiexec command>"
-set -u
-NEOP=$1
+source "$(dirname "$0")/lib/cli_common.sh" "$@"
 EXE=$(dirname "$NEOP")/examples/predict_darcy
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-pass=0
-fail=0
-check() { local name=$1; shift; if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $name"; fi; }
 
 "$NEOP" datagen -pde darcy -samples 40 -grid 17 -seed 9 -datagen_progress 0 -output "$TMP/d.h5" > /dev/null
 "$NEOP" train -train "$TMP/d.h5" -ntrain 30 -ntest 10 -model fno -fno_modes 4 -fno_width 8 -epochs 3 -batch_size 10 \
@@ -24,5 +18,4 @@ check "prediction is finite and plausible" awk '/predicted u/ { m = $(NF - 2); g
 "$EXE" -checkpoint "$TMP/d.h5" > "$TMP/bad" 2>&1
 check "a data file is refused as a checkpoint" test $? -ne 0
 check "the refusal names the file" grep -q "d.h5" "$TMP/bad"
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish

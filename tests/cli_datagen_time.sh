@@ -3,16 +3,7 @@
 # schema of docs/formats.md, rank-count independence, and a 1-D FNO trained on
 # the Burgers data through neop train / eval.
 # usage: bash cli_datagen_time.sh <neop> <source-dir> "<mpiexec command>"
-set -u
-NEOP=$1
-MPIEXEC=${3:-mpiexec}
-MPIEXEC=${MPIEXEC//;/ }
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-pass=0
-fail=0
-check() { local name=$1; shift; if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $name"; fi; }
-shape() { h5ls "$1/$2" | grep -q "{$3}"; }
+source "$(dirname "$0")/lib/cli_common.sh" "$@"
 
 B="-pde burgers -samples 4 -seed 2 -burgers_grid 256 -burgers_dt 1e-3 -datagen_progress 0"
 "$NEOP" datagen $B -output "$TMP/b1.h5" > /dev/null 2>&1
@@ -39,10 +30,9 @@ check "navier_stokes: u is the trajectory (N, T, 1, 16, 16)" shape "$TMP/n1.h5" 
 "$NEOP" train -train "$TMP/bb.h5" -ntrain 50 -ntest 10 -model fno -fno_modes 8 -fno_width 16 -epochs 20 -batch_size 10 \
   -checkpoint "$TMP/f1d.h5" > "$TMP/train.log" 2>&1
 check "1-D FNO trains on Burgers" test $? -eq 0
-best=$(sed -n 's/^best test rel_l2 \([0-9.e+-]*\).*/\1/p' "$TMP/train.log")
+best=$(best "$TMP/train.log")
 echo "1-D FNO on Burgers: best test rel_l2 $best"
 check "1-D FNO learns (rel_l2 $best < 0.5)" awk -v a="$best" 'BEGIN { exit !(a < 0.5) }'
 "$NEOP" eval -checkpoint "$TMP/f1d.h5" -test "$TMP/bb.h5" -test_offset 50 -output "$TMP/p.h5" > /dev/null 2>&1
 check "1-D eval writes u_pred (10, 1, 128)" shape "$TMP/p.h5" u_pred "10, 1, 128"
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish

@@ -2,13 +2,7 @@
 # The command line itself: -help lists every subcommand and each subcommand's
 # options with defaults; unknown subcommands and misspelt options are errors.
 # usage: bash cli_help.sh <neop> <source-dir> "<mpiexec command>"
-set -u
-NEOP=$1
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-pass=0
-fail=0
-check() { local name=$1; shift; if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $name"; fi; }
+source "$(dirname "$0")/lib/cli_common.sh" "$@"
 
 "$NEOP" -help > "$TMP/top" 2>&1
 check "neop -help exits 0" test $? -eq 0
@@ -34,5 +28,4 @@ check "misspelt option fails" test $? -ne 0
 check "misspelt option is named" grep -q -- "-bogus_option" "$TMP/e"
 "$NEOP" > "$TMP/e" 2>&1
 check "no subcommand is a usage error" test $? -ne 0
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish

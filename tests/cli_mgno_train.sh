@@ -5,20 +5,7 @@
 # stated bound; eval of its checkpoint reproduces the training's best error and
 # runs on a coarser grid of the same parities.
 # usage: bash cli_mgno_train.sh <neop> <source-dir> "<mpiexec command>"
-set -u
-NEOP=$1
-SRC=$2
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-pass=0
-fail=0
-check() { # check "name" command...
-  local name=$1
-  shift
-  if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $name"; fi
-}
-attr() { h5dump -a "$2" "$1" | sed -n 's/^ *(0): *//p' | tr -d '"'; }
-below() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
+source "$(dirname "$0")/lib/cli_common.sh" "$@"
 
 # 150 samples of 33 x 33 Darcy: 120 to train, 30 to test
 "$NEOP" datagen -pde darcy -samples 150 -grid 33 -seed 5 -datagen_progress 0 -output "$TMP/d.h5" > /dev/null
@@ -33,7 +20,7 @@ SMALL="-mgno_layers 2 -mgno_channels 8 -mgno_levels 4 -mgno_pre_smooth 1,1,1,2 -
 rc=$?
 check "train runs (rc $rc)" test $rc -eq 0
 [ $rc -ne 0 ] && tail -20 "$TMP/train.log"
-best=$(sed -n 's/^best test rel_l2 \([0-9.e+-]*\).*/\1/p' "$TMP/train.log")
+best=$(best "$TMP/train.log")
 echo "small MgNO: best test rel_l2 $best (bound 0.10)"
 check "small MgNO learns (rel_l2 $best < 0.10)" below "${best:-1}" 0.10
 check "model is mgno, 4 levels" grep -q "^NeopModel mgno" "$TMP/train.log"
@@ -60,5 +47,4 @@ e17=$(attr "$TMP/pred17.h5" mean_rel_l2)
 echo "eval at 17 x 17: rel_l2 $e17"
 check "eval at 17 x 17 is finite and below 1 ($e17)" below "${e17:-nan}" 1
 
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish

@@ -4,29 +4,7 @@
 # another resolution works, -resume is bit-for-bit, 1 and 2 ranks agree, and
 # bad input fails cleanly.
 # usage: bash cli_train.sh <neop> <source-dir> "<mpiexec command>"
-set -u
-NEOP=$1
-MPIEXEC=${3:-mpiexec}
-MPIEXEC=${MPIEXEC//;/ }
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-pass=0
-fail=0
-check() { # check "name" command...
-  local name=$1
-  shift
-  if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $name"; fi
-}
-fails() { # fails "name" "expected message" command...: non-zero exit and the message on stderr/stdout
-  local name=$1 msg=$2
-  shift 2
-  "$@" > "$TMP/err" 2>&1
-  local rc=$?
-  if [ $rc -ne 0 ] && grep -q -- "$msg" "$TMP/err"; then pass=$((pass + 1)); else
-    fail=$((fail + 1)); echo "FAIL: $name (rc $rc)"; tail -5 "$TMP/err"; fi
-}
-attr() { h5dump -a "$2" "$1" | sed -n 's/^ *(0): *//p' | tr -d '"'; }
-below() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
+source "$(dirname "$0")/lib/cli_common.sh" "$@"
 
 # 150 samples of 33 x 33 Darcy: 120 to train, 30 to test
 "$NEOP" datagen -pde darcy -samples 150 -grid 33 -seed 5 -datagen_progress 0 -output "$TMP/d.h5" > /dev/null
@@ -36,7 +14,7 @@ FNO="-model fno -fno_modes 8 -fno_width 12 -ntrain 120 -ntest 30 -batch_size 10 
 # 1. a small FNO learns: the test error falls below 0.12 in 25 epochs (untrained: about 1)
 "$NEOP" train -train "$TMP/d.h5" $FNO -epochs 25 -checkpoint "$TMP/fno.h5" > "$TMP/train.log" 2>&1
 check "train runs" test $? -eq 0
-best=$(sed -n 's/^best test rel_l2 \([0-9.e+-]*\).*/\1/p' "$TMP/train.log")
+best=$(best "$TMP/train.log")
 echo "small FNO: best test rel_l2 $best (bound 0.12)"
 check "small FNO learns (rel_l2 $best < 0.12)" below "$best" 0.12
 check "prints parameters" grep -q "^parameters: " "$TMP/train.log"
@@ -54,7 +32,7 @@ check "rel_l2 per sample" sh -c "h5ls '$TMP/pred.h5/rel_l2' | grep -q '{30}'"
 
 # 3. zero-shot super-resolution: trained on every 2nd point (17 x 17), evaluated at 33 x 33
 "$NEOP" train -train "$TMP/d.h5" $FNO -epochs 25 -sub 2 -checkpoint "$TMP/fno17.h5" -quiet > "$TMP/train17.log" 2>&1
-e17=$(sed -n 's/^best test rel_l2 \([0-9.e+-]*\).*/\1/p' "$TMP/train17.log")
+e17=$(best "$TMP/train17.log")
 "$NEOP" eval -checkpoint "$TMP/fno17.h5" -test "$TMP/d.h5" -test_offset 120 -sub 1 -output "$TMP/pred33.h5" > "$TMP/eval33.log" 2>&1
 check "eval at another resolution runs" test $? -eq 0
 e33=$(attr "$TMP/pred33.h5" mean_rel_l2)
@@ -92,5 +70,4 @@ fails "truncated checkpoint" "cut.h5" "$NEOP" eval -checkpoint "$TMP/cut.h5" -te
 fails "eval output in a missing directory" "no/such/dir" "$NEOP" eval -checkpoint "$TMP/fno.h5" -test "$TMP/d.h5" -test_offset 120 -output "$TMP/no/such/dir/p.h5"
 check "no partial eval output" test ! -e "$TMP/no/such/dir/p.h5"
 
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish

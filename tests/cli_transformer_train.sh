@@ -4,19 +4,7 @@
 # Transformer learn to a stated relative-L2 bound, eval reproduces the
 # training's best test error, and the checkpoint rebuilds the model.
 # usage: bash cli_transformer_train.sh <neop> <source-dir> "<mpiexec command>"
-set -u
-NEOP=$1
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-pass=0
-fail=0
-check() { # check "name" command...
-  local name=$1
-  shift
-  if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $name"; fi
-}
-attr() { h5dump -a "$2" "$1" | sed -n 's/^ *(0): *//p' | tr -d '"'; }
-below() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
+source "$(dirname "$0")/lib/cli_common.sh" "$@"
 
 # 150 samples of 33 x 33 Darcy: 120 to train, 30 to test. Predicting the mean
 # solution gives a test rel_l2 of about 0.178 (the plateau both models start on).
@@ -32,7 +20,7 @@ run() { # run name bound options...
   "$NEOP" train $COMMON "$@" -checkpoint "$TMP/$name.h5" > "$TMP/$name.log" 2>&1
   check "$name: train runs" test $? -eq 0
   local best
-  best=$(sed -n 's/^best test rel_l2 \([0-9.e+-]*\).*/\1/p' "$TMP/$name.log")
+  best=$(best "$TMP/$name.log")
   echo "$name: best test rel_l2 $best (bound $bound)"
   check "$name learns (rel_l2 $best < $bound)" below "${best:-1}" "$bound"
   "$NEOP" eval -checkpoint "$TMP/$name.h5" -test "$TMP/d.h5" -test_offset 120 -ntest 30 -output "$TMP/$name.pred.h5" > "$TMP/$name.eval.log" 2>&1
@@ -47,5 +35,4 @@ check "transolver: conv projections recorded" grep -q "conv projections" "$TMP/t
 run galerkin 0.11 $GK
 check "galerkin: encoder recorded" grep -q "galerkin attention" "$TMP/galerkin.log"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

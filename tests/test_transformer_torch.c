@@ -11,93 +11,7 @@
 
 #define FIX "transformer.h5"
 
-typedef PetscErrorCode (*ForwardFn)(void *ctx, NeopTape *t, NeopTensor *x, NeopTensor **y);
-
-static double maxabs(int64_t n, const float *v)
-{
-  double mx = 0;
-  for (int64_t i = 0; i < n; i++) mx = fmax(mx, fabs(v[i]));
-  return mx;
-}
-
-static void compare(const char *what, int64_t n, const float *a, const float *ref, double floor)
-{
-  NeopTestClose(what, n, a, ref, 1e-4, fmax(1e-4 * maxabs(n, ref), floor));
-}
-
-/* Loads the case's parameters into p, runs forward and backward with the loss sum(y * w), compares. */
-static PetscErrorCode run_case(const char *cs, NeopParams *p, int xdim, const int *xshape, ForwardFn fn, void *ctx)
-{
-  NeopTape   *t;
-  NeopTensor *x, *y;
-  float      *v, *g;
-  int64_t     n, nfix = 0;
-  double      gmax;
-  char        name[160];
-
-  PetscFunctionBegin;
-  for (int i = 0; i < p->n; i++) {
-    NeopParam *q = p->list[i];
-    PetscCall(PetscSNPrintf(name, sizeof(name), "%s/p/%s", cs, q->name));
-    PetscCall(NeopTestReadFixture(FIX, name, &v, &n));
-    PetscCheck(n == q->tensor.size, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "%s: %lld values in the fixture, %lld in neop", name, (long long)n,
-               (long long)q->tensor.size);
-    PetscCall(PetscArraycpy(q->tensor.data, v, n));
-    PetscCall(PetscFree(v));
-    nfix += n;
-  }
-  PetscCall(NeopParamsZeroGrad(p));
-  PetscCall(NeopTapeCreate(&t));
-  PetscCall(NeopTapeTensor(t, xdim, xshape, &x));
-  PetscCall(PetscSNPrintf(name, sizeof(name), "%s/x", cs));
-  PetscCall(NeopTestReadFixture(FIX, name, &v, &n));
-  PetscCheck(n == x->size, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "%s: %lld values, expected %lld", name, (long long)n, (long long)x->size);
-  PetscCall(PetscArraycpy(x->data, v, n));
-  PetscCall(PetscFree(v));
-  x->requires_grad = PETSC_TRUE;
-  PetscCall(fn(ctx, t, x, &y));
-  PetscCall(PetscSNPrintf(name, sizeof(name), "%s/y", cs));
-  PetscCall(NeopTestReadFixture(FIX, name, &v, &n));
-  PetscCheck(n == y->size, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "%s: %lld values, neop gives %lld", name, (long long)n, (long long)y->size);
-  PetscCall(PetscSNPrintf(name, sizeof(name), "%s: output", cs));
-  compare(name, n, y->data, v, 0);
-  PetscCall(PetscFree(v));
-  /* backward seeded with w */
-  PetscCall(PetscSNPrintf(name, sizeof(name), "%s/w", cs));
-  PetscCall(NeopTestReadFixture(FIX, name, &v, &n));
-  PetscCall(NeopTapeGrad(t, y, &g));
-  PetscCall(PetscArraycpy(g, v, n));
-  PetscCall(PetscFree(v));
-  for (int i = t->nnodes - 1; i >= 0; i--)
-    if (t->nodes[i].out->grad) PetscCall(t->nodes[i].backward(t, &t->nodes[i]));
-  PetscCall(PetscSNPrintf(name, sizeof(name), "%s/dx", cs));
-  PetscCall(NeopTestReadFixture(FIX, name, &v, &n));
-  gmax = maxabs(n, v);
-  for (int i = 0; i < p->n; i++) {
-    float *gr;
-    PetscCall(PetscSNPrintf(name, sizeof(name), "%s/g/%s", cs, p->list[i]->name));
-    PetscCall(NeopTestReadFixture(FIX, name, &gr, &n));
-    gmax = fmax(gmax, maxabs(n, gr));
-    PetscCall(PetscFree(gr));
-  }
-  PetscCall(PetscSNPrintf(name, sizeof(name), "%s: input gradient", cs));
-  compare(name, x->size, x->grad, v, 1e-6 * gmax);
-  PetscCall(PetscFree(v));
-  for (int i = 0; i < p->n; i++) {
-    NeopParam *q = p->list[i];
-    PetscCall(PetscSNPrintf(name, sizeof(name), "%s/g/%s", cs, q->name));
-    PetscCall(NeopTestReadFixture(FIX, name, &v, &n));
-    PetscCall(PetscSNPrintf(name, sizeof(name), "%s: gradient of %s", cs, q->name));
-    compare(name, n, q->tensor.grad, v, 1e-6 * gmax);
-    PetscCall(PetscFree(v));
-  }
-  PetscCall(PetscSNPrintf(name, sizeof(name), "%s/nparams", cs));
-  PetscCall(NeopTestReadFixture(FIX, name, &v, &n));
-  NeopTestCheck(nfix == (int64_t)v[0], "%s: neop has %lld parameter values, PyTorch %lld", cs, (long long)nfix, (long long)v[0]);
-  PetscCall(PetscFree(v));
-  PetscCall(NeopTapeDestroy(&t));
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
+#define FIX "transformer.h5"
 
 static PetscErrorCode ln_fn(void *ctx, NeopTape *t, NeopTensor *x, NeopTensor **y) { return NeopLayerNormForward((NeopLayerNorm *)ctx, t, x, y); }
 static PetscErrorCode attn_fn(void *ctx, NeopTape *t, NeopTensor *x, NeopTensor **y) { return NeopAttentionLayerForward((NeopAttentionLayer *)ctx, t, x, y); }
@@ -118,7 +32,7 @@ int main(int argc, char **argv)
     PetscCall(NeopParamsCreate(&p));
     PetscCall(NeopLayerNormSetUp(&ln, p, "ln", 1, W, 1e-5));
     PetscCall(NeopParamsFinalize(p, 1));
-    PetscCall(run_case("layer_norm", p, 3, xs, ln_fn, &ln));
+    PetscCall(NeopTestTorchCase(FIX, "layer_norm", p, 3, xs, ln_fn, &ln));
     PetscCall(NeopParamsDestroy(&p));
   }
   {
@@ -131,7 +45,7 @@ int main(int argc, char **argv)
       PetscCall(NeopParamsCreate(&p));
       PetscCall(NeopAttentionLayerSetUp(&a, p, "attn", types[c], W, H, 4, init));
       PetscCall(NeopParamsFinalize(p, 1));
-      PetscCall(run_case(cases[c], p, 3, xs, attn_fn, &a));
+      PetscCall(NeopTestTorchCase(FIX, cases[c], p, 3, xs, attn_fn, &a));
       PetscCall(NeopParamsDestroy(&p));
     }
   }
@@ -144,7 +58,7 @@ int main(int argc, char **argv)
       PetscCall(NeopParamsCreate(&p));
       PetscCall(NeopFeedForwardSetUp(&f, p, "ffn", (NeopFFNType)c, W, 12, init));
       PetscCall(NeopParamsFinalize(p, 1));
-      PetscCall(run_case(cases[c], p, 3, xs, ffn_fn, &f));
+      PetscCall(NeopTestTorchCase(FIX, cases[c], p, 3, xs, ffn_fn, &f));
       PetscCall(NeopParamsDestroy(&p));
     }
   }
@@ -158,7 +72,7 @@ int main(int argc, char **argv)
     PetscCall(NeopLayerNormSetUp(&b.ln2, p, "block.ln2", 1, W, 1e-5));
     PetscCall(NeopFeedForwardSetUp(&b.ffn, p, "block.ffn", NEOP_FFN_SWIGLU, W, 12, init));
     PetscCall(NeopParamsFinalize(p, 1));
-    PetscCall(run_case("block", p, 3, xs, block_fn, &b));
+    PetscCall(NeopTestTorchCase(FIX, "block", p, 3, xs, block_fn, &b));
     PetscCall(NeopParamsDestroy(&p));
   }
   {
@@ -175,7 +89,7 @@ int main(int argc, char **argv)
     PetscCall(NeopModelSetShape(m, 2, 1, 1));
     PetscCall(NeopModelSetFromOptions(m));
     PetscCall(NeopModelSetUp(m));
-    PetscCall(run_case("transolver", m->params, 4, xs, model_fn, m));
+    PetscCall(NeopTestTorchCase(FIX, "transolver", m->params, 4, xs, model_fn, m));
     {
       PetscBool found = PETSC_FALSE;
       for (int i = 0; i < m->noptions; i++)

@@ -182,3 +182,90 @@ PetscErrorCode NeopTestReadFixture(const char *file, const char *dataset, float 
   H5Fclose(f);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
+
+/* The shared PyTorch comparison of testing.h (NeopTestTorchCase). */
+static double max_abs(int64_t n, const float *v)
+{
+  double mx = 0;
+  for (int64_t i = 0; i < n; i++) mx = fmax(mx, fabs(v[i]));
+  return mx;
+}
+
+static void compare_scaled(const char *what, int64_t n, const float *a, const float *ref, double floor)
+{
+  NeopTestClose(what, n, a, ref, 1e-4, fmax(1e-4 * max_abs(n, ref), floor));
+}
+
+PetscErrorCode NeopTestTorchCase(const char *fixture, const char *cs, NeopParams *p, int xdim, const int *xshape, NeopTestForwardFn fn,
+                                 void *ctx)
+{
+  NeopTape   *t;
+  NeopTensor *x, *y;
+  float      *v, *g;
+  int64_t     n, nfix = 0;
+  double      gmax;
+  char        name[160];
+
+  PetscFunctionBegin;
+  for (int i = 0; i < p->n; i++) {
+    NeopParam *q = p->list[i];
+    PetscCall(PetscSNPrintf(name, sizeof(name), "%s/p/%s", cs, q->name));
+    PetscCall(NeopTestReadFixture(fixture, name, &v, &n));
+    PetscCheck(n == q->tensor.size, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "%s: %lld values in the fixture, %lld in neop", name, (long long)n,
+               (long long)q->tensor.size);
+    PetscCall(PetscArraycpy(q->tensor.data, v, n));
+    PetscCall(PetscFree(v));
+    nfix += n;
+  }
+  PetscCall(NeopParamsZeroGrad(p));
+  PetscCall(NeopTapeCreate(&t));
+  PetscCall(NeopTapeTensor(t, xdim, xshape, &x));
+  PetscCall(PetscSNPrintf(name, sizeof(name), "%s/x", cs));
+  PetscCall(NeopTestReadFixture(fixture, name, &v, &n));
+  PetscCheck(n == x->size, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "%s: %lld values, expected %lld", name, (long long)n, (long long)x->size);
+  PetscCall(PetscArraycpy(x->data, v, n));
+  PetscCall(PetscFree(v));
+  x->requires_grad = PETSC_TRUE;
+  PetscCall(fn(ctx, t, x, &y));
+  PetscCall(PetscSNPrintf(name, sizeof(name), "%s/y", cs));
+  PetscCall(NeopTestReadFixture(fixture, name, &v, &n));
+  PetscCheck(n == y->size, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "%s: %lld values, neop gives %lld", name, (long long)n, (long long)y->size);
+  PetscCall(PetscSNPrintf(name, sizeof(name), "%s: output", cs));
+  compare_scaled(name, n, y->data, v, 0);
+  PetscCall(PetscFree(v));
+  /* backward seeded with w */
+  PetscCall(PetscSNPrintf(name, sizeof(name), "%s/w", cs));
+  PetscCall(NeopTestReadFixture(fixture, name, &v, &n));
+  PetscCall(NeopTapeGrad(t, y, &g));
+  PetscCall(PetscArraycpy(g, v, n));
+  PetscCall(PetscFree(v));
+  for (int i = t->nnodes - 1; i >= 0; i--)
+    if (t->nodes[i].out->grad) PetscCall(t->nodes[i].backward(t, &t->nodes[i]));
+  PetscCall(PetscSNPrintf(name, sizeof(name), "%s/dx", cs));
+  PetscCall(NeopTestReadFixture(fixture, name, &v, &n));
+  gmax = max_abs(n, v);
+  for (int i = 0; i < p->n; i++) {
+    float *gr;
+    PetscCall(PetscSNPrintf(name, sizeof(name), "%s/g/%s", cs, p->list[i]->name));
+    PetscCall(NeopTestReadFixture(fixture, name, &gr, &n));
+    gmax = fmax(gmax, max_abs(n, gr));
+    PetscCall(PetscFree(gr));
+  }
+  PetscCall(PetscSNPrintf(name, sizeof(name), "%s: input gradient", cs));
+  compare_scaled(name, x->size, x->grad, v, 1e-6 * gmax);
+  PetscCall(PetscFree(v));
+  for (int i = 0; i < p->n; i++) {
+    NeopParam *q = p->list[i];
+    PetscCall(PetscSNPrintf(name, sizeof(name), "%s/g/%s", cs, q->name));
+    PetscCall(NeopTestReadFixture(fixture, name, &v, &n));
+    PetscCall(PetscSNPrintf(name, sizeof(name), "%s: gradient of %s", cs, q->name));
+    compare_scaled(name, n, q->tensor.grad, v, 1e-6 * gmax);
+    PetscCall(PetscFree(v));
+  }
+  PetscCall(PetscSNPrintf(name, sizeof(name), "%s/nparams", cs));
+  PetscCall(NeopTestReadFixture(fixture, name, &v, &n));
+  NeopTestCheck(nfix == (int64_t)v[0], "%s: neop has %lld parameter values, PyTorch %lld", cs, (long long)nfix, (long long)v[0]);
+  PetscCall(PetscFree(v));
+  PetscCall(NeopTapeDestroy(&t));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}

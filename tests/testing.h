@@ -34,3 +34,14 @@ void NeopTestRandom(uint64_t seed, int64_t n, float lo, float hi, float *v);
 /* Reads a float32 dataset of a fixture file in $NEOP_FIXTURES into a new
    host array (PetscFree it); *n gets the element count. */
 PetscErrorCode NeopTestReadFixture(const char *file, const char *dataset, float **v, int64_t *n);
+
+/* A layer or model under test: y = f(x) on the tape. */
+typedef PetscErrorCode (*NeopTestForwardFn)(void *ctx, NeopTape *t, NeopTensor *x, NeopTensor **y);
+/* Compares one case of a PyTorch fixture: loads <cs>/p/<name> into the
+   parameters p, runs fn on <cs>/x, checks <cs>/y, runs backward seeded with
+   <cs>/w and checks <cs>/dx, every <cs>/g/<name> and the parameter count
+   <cs>/nparams. Tolerance 1e-4 relative to each array's largest magnitude,
+   with a floor of 1e-6 of the case's largest gradient (gradients that are
+   zero in exact arithmetic come out as float32 rounding). */
+PetscErrorCode NeopTestTorchCase(const char *fixture, const char *cs, NeopParams *p, int xdim, const int *xshape, NeopTestForwardFn fn,
+                                 void *ctx);
