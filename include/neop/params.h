@@ -49,6 +49,9 @@ PetscErrorCode NeopParamsAdd(NeopParams *p, const char *name, int ndim, const in
                              NeopTensor **t);
 /* Allocates the flat buffers and initialises every parameter from 'seed'. */
 PetscErrorCode NeopParamsFinalize(NeopParams *p, uint64_t seed);
+/* A linear (or 1x1 conv) layer: <name>.weight (out, in) and <name>.bias (out),
+   PyTorch's default initialisation. */
+PetscErrorCode NeopParamsAddLinear(NeopParams *p, const char *name, int in, int out, NeopTensor **W, NeopTensor **b);
 PetscErrorCode NeopParamsZeroGrad(NeopParams *p);
 PetscErrorCode NeopParamsFind(NeopParams *p, const char *name, NeopParam **param);
 

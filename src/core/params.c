@@ -103,6 +103,19 @@ PetscErrorCode NeopParamsFinalize(NeopParams *p, uint64_t seed)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+PetscErrorCode NeopParamsAddLinear(NeopParams *p, const char *name, int in, int out, NeopTensor **W, NeopTensor **b)
+{
+  char n[64];
+  int  ws[2] = {out, in};
+
+  PetscFunctionBegin;
+  PetscCall(PetscSNPrintf(n, sizeof(n), "%s.weight", name));
+  PetscCall(NeopParamsAdd(p, n, 2, ws, NeopInitTorchLinear(in), W));
+  PetscCall(PetscSNPrintf(n, sizeof(n), "%s.bias", name));
+  PetscCall(NeopParamsAdd(p, n, 1, &out, NeopInitTorchLinear(in), b));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 PetscErrorCode NeopParamsZeroGrad(NeopParams *p)
 {
   PetscFunctionBegin;

@@ -144,25 +144,6 @@ static PetscErrorCode dgno_setfromoptions(NeopModel m, PetscOptionItems *PetscOp
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* coordinates (P, d) of an S[0] x ... node grid, backend memory */
-static PetscErrorCode coords_tensor(int dim, const int *S, NeopTensor *t)
-{
-  const NeopBackend *be = NeopBackendGet();
-  int                shape[2] = {1, dim};
-  float             *host;
-
-  PetscFunctionBegin;
-  for (int k = 0; k < dim; k++) shape[0] *= S[k];
-  if (t->data) PetscCall(be->free(t->data));
-  PetscCall(NeopTensorSetShape(t, 2, shape));
-  PetscCall(be->alloc(sizeof(float) * (size_t)t->size, (void **)&t->data));
-  PetscCall(PetscMalloc1(t->size, &host));
-  PetscCall(NeopPositionGrid(dim, S, host));
-  PetscCall(be->from_host(t->data, host, sizeof(float) * (size_t)t->size));
-  PetscCall(PetscFree(host));
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
 static PetscErrorCode dgno_setup(NeopModel m)
 {
   Dgno *d = (Dgno *)m->data;
@@ -175,7 +156,7 @@ static PetscErrorCode dgno_setup(NeopModel m)
   for (int k = 0; k < m->dim; k++) P *= d->sensors;
   if (d->enc == ENC_MLP) {
     int in = m->in_channels * P;
-    PetscCall(coords_tensor(m->dim, S, &d->sens));
+    PetscCall(NeopGridCoordsTensor(m->dim, S, &d->sens));
     for (int i = 0; i <= d->nenc; i++) {
       int out = i < d->nenc ? d->enc_width[i] : d->latent, shape[2] = {out, in};
       PetscCall(PetscSNPrintf(name, sizeof(name), "enc.%d.weight", i));
@@ -206,7 +187,7 @@ static PetscErrorCode dgno_grid(NeopModel m, const NeopTensor *x)
   PetscFunctionBegin;
   for (int k = 0; k < m->dim; k++) same = same && d->gridS[k] == x->shape[2 + k];
   if (!same) {
-    PetscCall(coords_tensor(m->dim, x->shape + 2, &d->grid));
+    PetscCall(NeopGridCoordsTensor(m->dim, x->shape + 2, &d->grid));
     for (int k = 0; k < m->dim; k++) d->gridS[k] = x->shape[2 + k];
   }
   PetscFunctionReturn(PETSC_SUCCESS);

@@ -115,20 +115,6 @@ static PetscErrorCode fno_setfromoptions(NeopModel m, PetscOptionItems *PetscOpt
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* a 1x1 layer: weight (out, in) and bias (out), PyTorch's default initialisation */
-static PetscErrorCode add_linear(NeopParams *p, const char *name, int in, int out, NeopTensor **W, NeopTensor **b)
-{
-  char n[64];
-  int  ws[2] = {out, in};
-
-  PetscFunctionBegin;
-  PetscCall(PetscSNPrintf(n, sizeof(n), "%s.weight", name));
-  PetscCall(NeopParamsAdd(p, n, 2, ws, NeopInitTorchLinear(in), W));
-  PetscCall(PetscSNPrintf(n, sizeof(n), "%s.bias", name));
-  PetscCall(NeopParamsAdd(p, n, 1, &out, NeopInitTorchLinear(in), b));
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
 static PetscErrorCode fno_setup(NeopModel m)
 {
   FNO       *f = (FNO *)m->data;
@@ -138,7 +124,7 @@ static PetscErrorCode fno_setup(NeopModel m)
   PetscFunctionBegin;
   PetscCall(PetscCalloc1(f->layers, &f->layer));
   /* in the scripts' registration order: lift, spectral convs, (channel MLPs), skips, projection */
-  PetscCall(add_linear(p, f->channel_mlp ? "p" : "fc0", m->in_channels + m->dim, f->width, &f->lift_W, &f->lift_b));
+  PetscCall(NeopParamsAddLinear(p, f->channel_mlp ? "p" : "fc0", m->in_channels + m->dim, f->width, &f->lift_W, &f->lift_b));
   for (int l = 0; l < f->layers; l++) {
     PetscCall(PetscSNPrintf(name, sizeof(name), "conv%d", l));
     PetscCall(NeopSpectralConvAddParams(p, name, m->dim, f->width, f->width, f->modes, f->layer[l].w));
@@ -146,16 +132,16 @@ static PetscErrorCode fno_setup(NeopModel m)
   if (f->channel_mlp)
     for (int l = 0; l < f->layers; l++) {
       PetscCall(PetscSNPrintf(name, sizeof(name), "mlp%d.mlp1", l));
-      PetscCall(add_linear(p, name, f->width, f->width, &f->layer[l].mlp1_W, &f->layer[l].mlp1_b));
+      PetscCall(NeopParamsAddLinear(p, name, f->width, f->width, &f->layer[l].mlp1_W, &f->layer[l].mlp1_b));
       PetscCall(PetscSNPrintf(name, sizeof(name), "mlp%d.mlp2", l));
-      PetscCall(add_linear(p, name, f->width, f->width, &f->layer[l].mlp2_W, &f->layer[l].mlp2_b));
+      PetscCall(NeopParamsAddLinear(p, name, f->width, f->width, &f->layer[l].mlp2_W, &f->layer[l].mlp2_b));
     }
   for (int l = 0; l < f->layers; l++) {
     PetscCall(PetscSNPrintf(name, sizeof(name), "w%d", l));
-    PetscCall(add_linear(p, name, f->width, f->width, &f->layer[l].W, &f->layer[l].b));
+    PetscCall(NeopParamsAddLinear(p, name, f->width, f->width, &f->layer[l].W, &f->layer[l].b));
   }
-  PetscCall(add_linear(p, f->channel_mlp ? "q.mlp1" : "fc1", f->width, f->proj_width, &f->proj1_W, &f->proj1_b));
-  PetscCall(add_linear(p, f->channel_mlp ? "q.mlp2" : "fc2", f->proj_width, m->out_channels, &f->proj2_W, &f->proj2_b));
+  PetscCall(NeopParamsAddLinear(p, f->channel_mlp ? "q.mlp1" : "fc1", f->width, f->proj_width, &f->proj1_W, &f->proj1_b));
+  PetscCall(NeopParamsAddLinear(p, f->channel_mlp ? "q.mlp2" : "fc2", f->proj_width, m->out_channels, &f->proj2_W, &f->proj2_b));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

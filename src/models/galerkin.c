@@ -138,19 +138,6 @@ static PetscErrorCode add_conv(NeopParams *p, const char *name, int dim, int cin
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode add_linear(NeopParams *p, const char *name, int in, int out, NeopTensor **W, NeopTensor **b)
-{
-  char n[64];
-  int  ws[2] = {out, in};
-
-  PetscFunctionBegin;
-  PetscCall(PetscSNPrintf(n, sizeof(n), "%s.weight", name));
-  PetscCall(NeopParamsAdd(p, n, 2, ws, NeopInitTorchLinear(in), W));
-  PetscCall(PetscSNPrintf(n, sizeof(n), "%s.bias", name));
-  PetscCall(NeopParamsAdd(p, n, 1, &out, NeopInitTorchLinear(in), b));
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
 static PetscErrorCode galerkin_setup(NeopModel m)
 {
   Galerkin             *g = (Galerkin *)m->data;
@@ -171,10 +158,10 @@ static PetscErrorCode galerkin_setup(NeopModel m)
     PetscCall(add_conv(p, "feat.conv1", d, g->width, c1, &g->conv[1]));
     PetscCall(add_conv(p, "feat.conv2", d, c1, c1, &g->conv[2]));
     PetscCall(add_conv(p, "feat.conv3", d, c1, c3, &g->conv[3]));
-  } else PetscCall(add_linear(p, "feat.lift", cin, g->width, &g->lift_W, &g->lift_b));
+  } else PetscCall(NeopParamsAddLinear(p, "feat.lift", cin, g->width, &g->lift_W, &g->lift_b));
   PetscCall(NeopTransformerSetUp(g->tr, p, "enc."));
   if (g->upscale) PetscCall(add_conv(p, "up.conv", d, g->width, g->width, &g->up));
-  PetscCall(add_linear(p, "dec.fc", g->width + d, g->freq, &g->fc_W, &g->fc_b));
+  PetscCall(NeopParamsAddLinear(p, "dec.fc", g->width + d, g->freq, &g->fc_W, &g->fc_b));
   PetscCall(PetscCalloc1(g->dec_layers, &g->spec));
   PetscCall(PetscCalloc2(g->dec_layers, &g->lin_W, g->dec_layers, &g->lin_b));
   for (int i = 0; i < d; i++) prodm *= g->modes[i];
@@ -189,10 +176,10 @@ static PetscErrorCode galerkin_setup(NeopModel m)
       PetscCall(NeopParamsAdd(p, name, 3 + d, ws, (NeopInit){NEOP_INIT_NORMAL, 0, std, 0, 0}, &g->spec[l][c]));
     }
     PetscCall(PetscSNPrintf(name, sizeof(name), "dec.conv%d.linear", l));
-    PetscCall(add_linear(p, name, g->freq, g->freq, &g->lin_W[l], &g->lin_b[l]));
+    PetscCall(NeopParamsAddLinear(p, name, g->freq, g->freq, &g->lin_W[l], &g->lin_b[l]));
   }
-  PetscCall(add_linear(p, "dec.reg1", g->freq, 2 * d * g->freq, &g->r1_W, &g->r1_b));
-  PetscCall(add_linear(p, "dec.reg2", 2 * d * g->freq, m->out_channels, &g->r2_W, &g->r2_b));
+  PetscCall(NeopParamsAddLinear(p, "dec.reg1", g->freq, 2 * d * g->freq, &g->r1_W, &g->r1_b));
+  PetscCall(NeopParamsAddLinear(p, "dec.reg2", 2 * d * g->freq, m->out_channels, &g->r2_W, &g->r2_b));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -38,24 +38,6 @@ static PetscErrorCode onet_setfromoptions(NeopModel m, PetscOptionItems *PetscOp
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode coords_tensor(int dim, const int *S, NeopTensor *t)
-{
-  const NeopBackend *be = NeopBackendGet();
-  int                shape[2] = {1, dim};
-  float             *host;
-
-  PetscFunctionBegin;
-  for (int k = 0; k < dim; k++) shape[0] *= S[k];
-  if (t->data) PetscCall(be->free(t->data));
-  PetscCall(NeopTensorSetShape(t, 2, shape));
-  PetscCall(be->alloc(sizeof(float) * (size_t)t->size, (void **)&t->data));
-  PetscCall(PetscMalloc1(t->size, &host));
-  PetscCall(NeopPositionGrid(dim, S, host));
-  PetscCall(be->from_host(t->data, host, sizeof(float) * (size_t)t->size));
-  PetscCall(PetscFree(host));
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
 static PetscErrorCode onet_setup(NeopModel m)
 {
   ONetModel *d = (ONetModel *)m->data;
@@ -64,7 +46,7 @@ static PetscErrorCode onet_setup(NeopModel m)
   PetscFunctionBegin;
   PetscCheck(m->out_channels == 1, m->comm, PETSC_ERR_SUP, "%s: one output channel supported, the data has %d", m->type, m->out_channels);
   for (int k = 0; k < m->dim; k++) P *= d->sensors;
-  PetscCall(coords_tensor(m->dim, S, &d->sens));
+  PetscCall(NeopGridCoordsTensor(m->dim, S, &d->sens));
   PetscCall(NeopONetSetUp(&d->net, m->params, "onet", m->dim, m->in_channels * P));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -82,7 +64,7 @@ static PetscErrorCode onet_forward(NeopModel m, NeopTape *t, NeopTensor *x, Neop
              "%s: input %s must be (N, %d, *S) with %d spatial dims", m->type, NeopTensorShapeString(x, bx, sizeof(bx)), m->in_channels, m->dim);
   for (int k = 0; k < m->dim; k++) same = same && d->gridS[k] == x->shape[2 + k];
   if (!same) {
-    PetscCall(coords_tensor(m->dim, x->shape + 2, &d->grid));
+    PetscCall(NeopGridCoordsTensor(m->dim, x->shape + 2, &d->grid));
     for (int k = 0; k < m->dim; k++) d->gridS[k] = x->shape[2 + k];
   }
   PetscCall(NeopOpGridInterp(t, x, &d->sens, PETSC_FALSE, &s)); /* (N, Cin, sensors^d) */

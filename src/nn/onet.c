@@ -12,6 +12,8 @@
    layer costs one sgemm; f'(z) comes from NeopOpUnaryDeriv, whose backward
    (f'') lets the tape differentiate losses that contain du/dx. */
 #include <neop/nn/onet.h>
+#include <neop/backend.h>
+#include <neop/nn/transformer.h>
 
 PetscErrorCode NeopONetSetFromOptions(NeopONet *net, NeopModel m, PetscOptionItems *PetscOptionsObject, const char *sub)
 {
@@ -198,5 +200,23 @@ PetscErrorCode NeopONetView(NeopONet *net, const char *name, PetscViewer viewer)
     PetscCall(PetscViewerASCIIPrintf(viewer, "%s: MultiONet, branch %d -> [%d] x %d, trunk %d -> [%d] x %d (%s / %s), sum of the last %d inner products\n",
                                      name, net->in_branch, net->width, net->layers, net->in_trunk, net->width, net->layers,
                                      NeopUnaryKindName(net->act_branch), NeopUnaryKindName(net->act_trunk), net->sum_layers));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode NeopGridCoordsTensor(int dim, const int *S, NeopTensor *t)
+{
+  const NeopBackend *be = NeopBackendGet();
+  int                shape[2] = {1, dim};
+  float             *host;
+
+  PetscFunctionBegin;
+  for (int k = 0; k < dim; k++) shape[0] *= S[k];
+  if (t->data) PetscCall(be->free(t->data));
+  PetscCall(NeopTensorSetShape(t, 2, shape));
+  PetscCall(be->alloc(sizeof(float) * (size_t)t->size, (void **)&t->data));
+  PetscCall(PetscMalloc1(t->size, &host));
+  PetscCall(NeopPositionGrid(dim, S, host));
+  PetscCall(be->from_host(t->data, host, sizeof(float) * (size_t)t->size));
+  PetscCall(PetscFree(host));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -77,3 +77,7 @@ PetscErrorCode NeopONetSetUp(NeopONet *net, NeopParams *p, const char *name, int
 PetscErrorCode NeopONetEvaluate(NeopONet *net, NeopTape *t, NeopTensor *x, NeopTensor *beta, NeopTensor **u,
                                 NeopTensor **du);
 PetscErrorCode NeopONetView(NeopONet *net, const char *name, PetscViewer viewer);
+
+/* t = the node coordinates (P, dim) of an S[0] x ... x S[dim-1] grid on [0,1]^dim,
+   in backend memory owned by t (freed and reallocated when called again). Not collective. */
+PetscErrorCode NeopGridCoordsTensor(int dim, const int *S, NeopTensor *t);
