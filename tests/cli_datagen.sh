@@ -1,22 +1,7 @@
 #!/usr/bin/env bash
 # neop datagen: rank-count independence, file schema, bad input, interruption.
 # usage: bash cli_datagen.sh <neop> <source-dir> "<mpiexec command>"
-set -u
-NEOP=$1
-SRC=$2
-# ctest passes the CMake list "mpiexec;--oversubscribe"
-MPIEXEC=${3:-mpiexec}
-MPIEXEC=${MPIEXEC//;/ }
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-pass=0
-fail=0
-check() { # check "name" command...
-  local name=$1
-  shift
-  if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $name"; fi
-}
-attr() { h5dump -a "$2" "$1" | sed -n 's/^ *(0): *//p' | tr -d '"'; }
+source "$(dirname "$0")/lib/cli_common.sh" "$@"
 
 common="-samples 5 -grid 33 -seed 3 -datagen_progress 0"
 

@@ -3,27 +3,7 @@
 # (physics) loss and no normalisation, neop eval of the checkpoint, observations
 # made from a data file, neop invert with MALA sampling, and bad input.
 # usage: bash cli_dgno.sh <neop> <source-dir> "<mpiexec command>"
-set -u
-NEOP=$1
-MPIEXEC=${3:-mpiexec}
-MPIEXEC=${MPIEXEC//;/ }
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-pass=0
-fail=0
-check() {
-  local name=$1
-  shift
-  if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $name"; fi
-}
-fails() {
-  local name=$1 msg=$2
-  shift 2
-  "$@" > "$TMP/err" 2>&1
-  local rc=$?
-  if [ $rc -ne 0 ] && grep -q -- "$msg" "$TMP/err"; then pass=$((pass + 1)); else
-    fail=$((fail + 1)); echo "FAIL: $name (rc $rc)"; tail -5 "$TMP/err"; fi
-}
+source "$(dirname "$0")/lib/cli_common.sh" "$@"
 
 "$NEOP" datagen -pde darcy -darcy_coef lognormal -samples 24 -grid 17 -seed 3 -datagen_progress 0 -output "$TMP/d.h5" > /dev/null
 check "datagen" test -f "$TMP/d.h5"
@@ -45,5 +25,4 @@ fails "too many observations" "interior nodes" "$NEOP" invert -make_observations
 check "no partial file" test ! -e "$TMP/o2.h5"
 fails "missing observation file" "cannot open observation file" "$NEOP" invert -checkpoint "$TMP/c.h5" -observations "$TMP/none.h5" -output "$TMP/r2.h5"
 fails "sum_layers must be below layers" "dgno_u_sum_layers" "$NEOP" train -train "$TMP/d.h5" $DGNO -ntrain 20 -ntest 4 -dgno_u_sum_layers 3 -epochs 1
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish
