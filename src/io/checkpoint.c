@@ -549,21 +549,40 @@ typedef struct {
   int64_t nm, nv; /* lengths of m and v; -1 when absent */
 } OptimRecord;
 
-static PetscErrorCode dataset_length(NeopCheckpoint ck, const char *path, int64_t *n)
+typedef struct {
+  int     found, ndim;
+  hsize_t dims[8];
+  int64_t n;
+} ArrayInfo;
+
+static PetscErrorCode array_info_rank0(NeopCheckpoint ck, const char *name, ArrayInfo *a)
 {
   PetscBool found;
   hid_t     d, s;
 
   PetscFunctionBegin;
-  *n = -1;
-  PetscCall(neop_h5_exists(ck->file, path, &found));
+  PetscCall(neop_h5_exists(ck->file, name, &found));
   if (!found) PetscFunctionReturn(PETSC_SUCCESS);
-  d = H5Dopen2(ck->file, path, H5P_DEFAULT);
-  s = d >= 0 ? H5Dget_space(d) : -1;
-  PetscCheck(s >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "checkpoint %s: cannot open %s", ck->path, path);
-  *n = (int64_t)H5Sget_simple_extent_npoints(s);
+  d       = H5Dopen2(ck->file, name, H5P_DEFAULT);
+  s       = d >= 0 ? H5Dget_space(d) : -1;
+  a->ndim = s >= 0 ? H5Sget_simple_extent_ndims(s) : -1;
+  PetscCheck(a->ndim >= 0 && a->ndim <= 8, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "checkpoint %s: %s is not a readable dataset", ck->path, name);
+  H5Sget_simple_extent_dims(s, a->dims, NULL);
+  a->n = (int64_t)H5Sget_simple_extent_npoints(s);
   H5Sclose(s);
   H5Dclose(d);
+  a->found = 1;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* element count of a dataset, -1 when absent */
+static PetscErrorCode dataset_length(NeopCheckpoint ck, const char *path, int64_t *n)
+{
+  ArrayInfo a = {0};
+
+  PetscFunctionBegin;
+  PetscCall(array_info_rank0(ck, path, &a));
+  *n = a.found ? a.n : -1;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -635,32 +654,6 @@ PetscErrorCode NeopCheckpointReadOptimizer(NeopCheckpoint ck, NeopOptimizer opt)
   if (opt->v) PetscCall(load_moment(ck, "/optimizer/v", r.nv, opt->params->total, opt->v));
   PetscCall(NeopOptimizerSetCounters(opt, r.step, r.epoch));
   PetscCall(PetscLogEventEnd(ev_io, 0, 0, 0, 0));
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-typedef struct {
-  int     found, ndim;
-  hsize_t dims[8];
-  int64_t n;
-} ArrayInfo;
-
-static PetscErrorCode array_info_rank0(NeopCheckpoint ck, const char *name, ArrayInfo *a)
-{
-  PetscBool found;
-  hid_t     d, s;
-
-  PetscFunctionBegin;
-  PetscCall(neop_h5_exists(ck->file, name, &found));
-  if (!found) PetscFunctionReturn(PETSC_SUCCESS);
-  d       = H5Dopen2(ck->file, name, H5P_DEFAULT);
-  s       = d >= 0 ? H5Dget_space(d) : -1;
-  a->ndim = s >= 0 ? H5Sget_simple_extent_ndims(s) : -1;
-  PetscCheck(a->ndim >= 0 && a->ndim <= 8, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "checkpoint %s: %s is not a readable dataset", ck->path, name);
-  H5Sget_simple_extent_dims(s, a->dims, NULL);
-  a->n = (int64_t)H5Sget_simple_extent_npoints(s);
-  H5Sclose(s);
-  H5Dclose(d);
-  a->found = 1;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
