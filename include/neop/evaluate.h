@@ -16,4 +16,6 @@ PetscErrorCode NeopPredictorLoad(MPI_Comm comm, const char *checkpoint, NeopPred
 PetscErrorCode NeopPredictorApply(NeopPredictor p, int n, const int *grid, const float *a, int batch_size, float *u);
 /* Model and its channels/dimension. Not collective. */
 PetscErrorCode NeopPredictorGetModel(NeopPredictor p, NeopModel *m);
+/* The -sub the model was trained with (1 when not recorded). Not collective. */
+PetscErrorCode NeopPredictorGetTrainingSub(NeopPredictor p, int *sub);
 PetscErrorCode NeopPredictorDestroy(NeopPredictor *p);

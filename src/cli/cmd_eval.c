@@ -5,7 +5,6 @@
 #include "core/runtime.h"
 #include "io/prediction_file.h"
 #include <neop/evaluate.h>
-#include <neop/checkpoint.h>
 #include <neop/train.h>
 
 PetscErrorCode NeopCmdEval(MPI_Comm comm)
@@ -43,13 +42,9 @@ PetscErrorCode NeopCmdEval(MPI_Comm comm)
   PetscCall(NeopPredictorLoad(comm, ckpt, &p));
   PetscCall(NeopPredictorGetModel(p, &m));
   if (!sub) {
-    NeopCheckpoint ck;
-    double         s = 1;
-    PetscBool      found;
-    PetscCall(NeopCheckpointOpen(comm, ckpt, &ck));
-    PetscCall(NeopCheckpointReadAttrReal(ck, "/train", "sub", &s, &found));
-    PetscCall(NeopCheckpointClose(&ck));
-    sub = (PetscInt)s;
+    int s;
+    PetscCall(NeopPredictorGetTrainingSub(p, &s));
+    sub = s;
   }
   PetscCall(NeopDatasetLoad(comm, test, akey[0] ? akey : NULL, ukey[0] ? ukey : NULL, (int)offset, (int)ntest, (int)sub, &ds));
   PetscCheck(ds->cu > 0, comm, PETSC_ERR_USER_INPUT, "neop eval: %s has no reference solutions (u); use neop predict", test);

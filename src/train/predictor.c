@@ -9,6 +9,7 @@ struct NeopPredictor_s {
   NeopModel      model;
   NeopTape      *tape;
   int            train_grid[3];
+  int            train_sub;     /* -sub of the training run */
   NeopNormalizer na, nu;        /* at the training grid */
   NeopNormalizer ga, gu;        /* resampled for 'grid' (kind NONE when unused) */
   int            grid[3];
@@ -38,10 +39,22 @@ PetscErrorCode NeopPredictorLoad(MPI_Comm comm, const char *path, NeopPredictor 
     PetscCheck(found, comm, PETSC_ERR_FILE_UNEXPECTED, "%s: no training grid (/train %s)", path, name);
     p->train_grid[d] = (int)g;
   }
+  {
+    double sub = 1;
+    PetscCall(NeopCheckpointReadAttrReal(ck, "/train", "sub", &sub, &found));
+    p->train_sub = (int)sub;
+  }
   PetscCall(NeopCheckpointClose(&ck));
   PetscCall(NeopTapeCreate(&p->tape));
   PetscCall(NeopTapeSetRecording(p->tape, PETSC_FALSE));
   *pp = p;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode NeopPredictorGetTrainingSub(NeopPredictor p, int *sub)
+{
+  PetscFunctionBegin;
+  *sub = p->train_sub;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
