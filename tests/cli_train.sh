@@ -41,12 +41,18 @@ check "super-resolution error ($e33) within 1.5x of the training-grid error ($e1
 
 # 4. -resume continues bit for bit: 4 epochs == 2 epochs, stop, resume to 4
 R="-train $TMP/d.h5 $FNO -epochs 4 -lr_schedule cosine -quiet"
-"$NEOP" train $R -checkpoint "$TMP/r1.h5" > /dev/null 2>&1
-"$NEOP" train $R -checkpoint "$TMP/r2.h5" -stop_after 2 > /dev/null 2>&1
+"$NEOP" train $R -checkpoint "$TMP/r1.h5" -initial_checkpoint "$TMP/i1.h5" > /dev/null 2>&1
+"$NEOP" train $R -checkpoint "$TMP/r2.h5" -stop_after 2 -initial_checkpoint "$TMP/i2.h5" > /dev/null 2>&1
 "$NEOP" train $R -checkpoint "$TMP/r2.h5" -resume > "$TMP/resume.log" 2>&1
 check "resume says where it continues" grep -q "resumed from .* after epoch 2" "$TMP/resume.log"
 check "resumed parameters are bit-for-bit" h5diff "$TMP/r1.last.h5" "$TMP/r2.last.h5" /params /params
 check "resumed optimizer state is bit-for-bit" h5diff "$TMP/r1.last.h5" "$TMP/r2.last.h5" /optimizer /optimizer
+# -initial_checkpoint: the weights before the first step, the same for the same seed, readable by eval
+check "initial weights written" h5ls "$TMP/i1.h5/params"
+check "initial weights the same in two runs" h5diff "$TMP/i1.h5" "$TMP/i2.h5" /params /params
+check "initial weights are not the trained ones" sh -c "! h5diff -q '$TMP/i1.h5' '$TMP/r1.last.h5' /params /params"
+"$NEOP" eval -checkpoint "$TMP/i1.h5" -test "$TMP/d.h5" -test_offset 120 -output "$TMP/pi.h5" > /dev/null 2>&1
+check "eval of the initial weights scores worse than the trained FNO" below "$best" "$(attr "$TMP/pi.h5" mean_rel_l2)"
 fails "resume with another model is refused" "fno_width is 12" "$NEOP" train $R -fno_width 16 -checkpoint "$TMP/r2.h5" -resume
 
 # 5. data parallel: 2 ranks and 1 rank agree after 2 epochs (24 steps) to rounding

@@ -63,6 +63,8 @@ PetscErrorCode NeopTrainerSetFromOptions(NeopTrainer tr)
   PetscCall(PetscOptionsEnum("-normalize_u", "target normaliser", "NeopNormKind", norm_names, nu, &nu, NULL));
   PetscCall(PetscOptionsString("-checkpoint", "best model by test error; the latest state goes to <name>.last.h5", NULL, tr->checkpoint,
                                tr->checkpoint, sizeof(tr->checkpoint), NULL));
+  PetscCall(PetscOptionsString("-initial_checkpoint", "also write the initialised model, before the first step, here (to start another code from the same weights)",
+                               NULL, tr->initial, tr->initial, sizeof(tr->initial), NULL));
   PetscCall(PetscOptionsInt("-checkpoint_every", "epochs between writes of the latest state", NULL, tr->checkpoint_every,
                             &tr->checkpoint_every, NULL));
   PetscCall(PetscOptionsInt("-stop_after", "stop after this many epochs of this run, as if interrupted (0: never)", NULL, tr->stop_after,
@@ -167,6 +169,7 @@ PetscErrorCode NeopTrainerRun(NeopTrainer tr)
   PetscCall(PetscPrintf(tr->comm, "; %d rank%s, global batch %d, loss %s (%s)\n", size, size > 1 ? "s" : "", (int)tr->batch_size,
                         NeopLossKindName(tr->loss), tr->loss_mean ? "mean" : "sum"));
   PetscCall(NeopTrainerLastPath(tr->checkpoint, last, sizeof(last)));
+  if (tr->initial[0] && tr->epoch == 0) PetscCall(NeopTrainerSave(tr, tr->initial));
   for (int run = 0; tr->epoch < tr->epochs && !(tr->stop_after && run == tr->stop_after); run++) {
     double t0 = MPI_Wtime(), t1, loss, err, lr, row[NEOP_HISTORY_FIELDS];
 

@@ -14,6 +14,7 @@ struct NeopTrainer_s {
   MPI_Comm comm;
   /* options */
   char         train_path[PETSC_MAX_PATH_LEN], test_path[PETSC_MAX_PATH_LEN], checkpoint[PETSC_MAX_PATH_LEN];
+  char         initial[PETSC_MAX_PATH_LEN]; /* where to write the model before its first step (-initial_checkpoint) */
   char         a_key[64], u_key[64];
   PetscInt     ntrain, ntest, train_offset, test_offset, sub, epochs, batch_size, test_batch_size, seed;
   PetscInt     checkpoint_every, stop_after;
