@@ -21,6 +21,11 @@ typedef struct NeopDataset {
   int      nlocal;      /* samples held here */
   float   *a;           /* (nlocal, ca, *grid) host */
   float   *u;           /* (nlocal, cu, *grid) host, or NULL */
+  /* point sets (a neop file with /pos): a and u are (nlocal, C, P) values at P
+     nodes (dim = 1, grid = {P, 1, 1}) whose coordinates are pos */
+  int       pdim;       /* coordinates per node; 0: a grid, no positions */
+  PetscBool pos_shared; /* one node set for all samples */
+  float    *pos;        /* (nlocal, pdim, P), or (pdim, P) when shared; host */
 } NeopDataset;
 
 struct NeopBatch {
@@ -29,6 +34,7 @@ struct NeopBatch {
   int         n;        /* samples here (may be 0) */
   int         nglobal;  /* samples in the whole global batch: losses average over it */
   const int  *index;    /* [n] global sample indices */
+  NeopTensor *pos;      /* point sets: (n, pdim, P) node coordinates; NULL on grids */
 };
 
 /* Reads samples [offset, offset + count) of a data file (count < 0: all to the
@@ -39,7 +45,8 @@ struct NeopBatch {
    "a"/"u", MATLAB "coeff"/"sol" or "a"/"u"). Time-dependent neop files give
    a = first state and u = the whole trajectory flattened into channels.
    Refuses NaN/Inf, wrong ranks and missing datasets naming file and dataset.
-   Collective. */
+   A neop file with a dataset /pos is a point set (docs/formats.md): a, u
+   (N, C, P) and positions, sub must be 1. Collective. */
 PetscErrorCode NeopDatasetLoad(MPI_Comm comm, const char *path, const char *a_key, const char *u_key, int offset,
                                int count, int sub, NeopDataset **ds);
 PetscErrorCode NeopDatasetDestroy(NeopDataset **ds);

@@ -14,6 +14,12 @@ PetscErrorCode NeopPredictorLoad(MPI_Comm comm, const char *checkpoint, NeopPred
    [0,1]^d) when the grid differs from training. Not collective: every rank
    predicts its own inputs. */
 PetscErrorCode NeopPredictorApply(NeopPredictor p, int n, const int *grid, const float *a, int batch_size, float *u);
+/* Point sets (a model trained with NeopModelSetPointSet): n samples of values
+   a (n, ca, P) at positions pos (n, dim, P), or (dim, P) for all samples when
+   shared, -> u (n, cu, P). Point-wise normalisers need the training nodes
+   (same P); per-channel ones take any P. Not collective. */
+PetscErrorCode NeopPredictorApplyPoints(NeopPredictor p, int n, int P, const float *pos, PetscBool shared, const float *a, int batch_size,
+                                        float *u);
 /* Model and its channels/dimension. Not collective. */
 PetscErrorCode NeopPredictorGetModel(NeopPredictor p, NeopModel *m);
 /* The -sub the model was trained with (1 when not recorded). Not collective. */

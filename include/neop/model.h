@@ -26,6 +26,8 @@ typedef struct {
   PetscErrorCode (*destroy)(NeopModel m);
   /* optional: a model's own training loss (physics-informed models); NULL: data loss */
   PetscErrorCode (*loss)(NeopModel m, NeopTape *tape, const NeopBatch *batch, NeopTensor **loss);
+  /* optional: point sets, x (N, Cin, P) values at positions pos (N, dim, P) -> (N, Cout, P); NULL: grids only */
+  PetscErrorCode (*forward_points)(NeopModel m, NeopTape *tape, NeopTensor *x, NeopTensor *pos, NeopTensor **y);
 } NeopModelOps;
 
 #define NEOP_MAX_OPTIONS 64
@@ -48,6 +50,7 @@ struct NeopModel_s {
   char        option_name[NEOP_MAX_OPTIONS][64];
   char        option_value[NEOP_MAX_OPTIONS][256];
   PetscBool   setup_called;
+  PetscBool   point_set;       /* the data are point sets (NeopModelSetPointSet): use NeopModelForwardPoints */
 };
 
 typedef PetscErrorCode (*NeopModelCreateFn)(NeopModel m);
@@ -61,10 +64,15 @@ PetscErrorCode NeopModelSetType(NeopModel m, const char *type);
 PetscErrorCode NeopModelSetShape(NeopModel m, int dim, int in_channels, int out_channels);
 /* The training grid, before SetFromOptions; families may use it as a default. Not collective. */
 PetscErrorCode NeopModelSetGrid(NeopModel m, const int *grid);
+/* The data are point sets in 'dim' (SetShape) coordinates, not grids: values
+   (N, C, P) at positions (N, dim, P). Before SetFromOptions. Not collective. */
+PetscErrorCode NeopModelSetPointSet(NeopModel m, PetscBool point_set);
 /* -model <type>, -model_seed, then the family's options. */
 PetscErrorCode NeopModelSetFromOptions(NeopModel m);
 PetscErrorCode NeopModelSetUp(NeopModel m);
 PetscErrorCode NeopModelForward(NeopModel m, NeopTape *tape, NeopTensor *x, NeopTensor **y);
+/* Point sets: x (N, in_channels, P) at positions pos (N, dim, P) -> (N, out_channels, P). */
+PetscErrorCode NeopModelForwardPoints(NeopModel m, NeopTape *tape, NeopTensor *x, NeopTensor *pos, NeopTensor **y);
 PetscErrorCode NeopModelView(NeopModel m, PetscViewer viewer);
 PetscErrorCode NeopModelDestroy(NeopModel *m);
 /* Records an option value as the family used it (not collective). */

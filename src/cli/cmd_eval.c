@@ -48,17 +48,19 @@ PetscErrorCode NeopCmdEval(MPI_Comm comm)
   }
   PetscCall(NeopDatasetLoad(comm, test, akey[0] ? akey : NULL, ukey[0] ? ukey : NULL, (int)offset, (int)ntest, (int)sub, &ds));
   PetscCheck(ds->cu > 0, comm, PETSC_ERR_USER_INPUT, "neop eval: %s has no reference solutions (u); use neop predict", test);
-  PetscCheck(ds->dim == m->dim && ds->ca == m->in_channels && ds->cu == m->out_channels, comm, PETSC_ERR_USER_INPUT,
-             "%s holds %d-D data with %d -> %d channels; the model in %s maps %d-D, %d -> %d", test, ds->dim, ds->ca, ds->cu, ckpt, m->dim,
+  PetscCheck((ds->pdim ? ds->pdim : ds->dim) == m->dim && (ds->pdim > 0) == (m->point_set != 0) && ds->ca == m->in_channels && ds->cu == m->out_channels,
+             comm, PETSC_ERR_USER_INPUT, "%s holds %d-D %s with %d -> %d channels; the model in %s maps %d-D %s, %d -> %d", test,
+             ds->pdim ? ds->pdim : ds->dim, ds->pdim ? "point sets" : "grids", ds->ca, ds->cu, ckpt, m->dim, m->point_set ? "point sets" : "grids",
              m->in_channels, m->out_channels);
   per = ds->cu;
   for (int d = 0; d < ds->dim; d++) per *= ds->grid[d];
   PetscCall(PetscMalloc2(ds->nlocal * per + 1, &pred, ds->nlocal + 1, &err));
-  PetscCall(NeopPredictorApply(p, ds->nlocal, ds->grid, ds->a, (int)batch, pred));
+  if (ds->pdim) PetscCall(NeopPredictorApplyPoints(p, ds->nlocal, ds->grid[0], ds->pos, ds->pos_shared, ds->a, (int)batch, pred));
+  else PetscCall(NeopPredictorApply(p, ds->nlocal, ds->grid, ds->a, (int)batch, pred));
   NeopRelL2PerSample(ds->nlocal, per, pred, ds->u, err);
   for (int i = 0; i < ds->nlocal; i++) sum += err[i];
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &sum, 1, MPI_DOUBLE, MPI_SUM, comm));
-  PetscCall(PetscPrintf(comm, "eval: %d samples of %s at grid", ds->nglobal, test));
+  PetscCall(PetscPrintf(comm, "eval: %d samples of %s %s", ds->nglobal, test, ds->pdim ? "of nodes" : "at grid"));
   for (int d = 0; d < ds->dim; d++) PetscCall(PetscPrintf(comm, "%s%d", d ? " x " : " ", ds->grid[d]));
   PetscCall(PetscPrintf(comm, "\nmean relative L2 error: %.6f\n", sum / ds->nglobal));
   if (out[0]) {

@@ -302,6 +302,9 @@ static void print_reading(const char *path)
       for (int k = 0; k < f[i]->dim; k++) printf(", %lld", (long long)f[i]->space[k]);
       printf(") from '%s'", f[i]->key);
     }
+    if (plan->pdim)
+      printf("; a point set: positions (%s%lld, %d) from 'pos'", plan->pos.role[0] == NEOP_AXIS_SAMPLE ? "N, " : "", (long long)plan->a.space[0],
+             plan->pdim);
     printf("\n");
   }
   free(plan);

@@ -36,13 +36,15 @@ PetscErrorCode NeopCmdPredict(MPI_Comm comm)
   PetscCall(NeopPredictorLoad(comm, ckpt, &p));
   PetscCall(NeopPredictorGetModel(p, &m));
   PetscCall(NeopDatasetLoad(comm, in, akey[0] ? akey : NULL, NULL, (int)offset, (int)n, (int)sub, &ds));
-  PetscCheck(ds->dim == m->dim && ds->ca == m->in_channels, comm, PETSC_ERR_USER_INPUT,
-             "%s holds %d-D inputs with %d channels; the model in %s takes %d-D, %d channels", in, ds->dim, ds->ca, ckpt, m->dim,
+  PetscCheck((ds->pdim ? ds->pdim : ds->dim) == m->dim && (ds->pdim > 0) == (m->point_set != 0) && ds->ca == m->in_channels, comm,
+             PETSC_ERR_USER_INPUT, "%s holds %d-D %s with %d channels; the model in %s takes %d-D %s, %d channels", in,
+             ds->pdim ? ds->pdim : ds->dim, ds->pdim ? "point sets" : "grids", ds->ca, ckpt, m->dim, m->point_set ? "point sets" : "grids",
              m->in_channels);
   per = m->out_channels;
   for (int d = 0; d < ds->dim; d++) per *= ds->grid[d];
   PetscCall(PetscMalloc1(ds->nlocal * per + 1, &pred));
-  PetscCall(NeopPredictorApply(p, ds->nlocal, ds->grid, ds->a, (int)batch, pred));
+  if (ds->pdim) PetscCall(NeopPredictorApplyPoints(p, ds->nlocal, ds->grid[0], ds->pos, ds->pos_shared, ds->a, (int)batch, pred));
+  else PetscCall(NeopPredictorApply(p, ds->nlocal, ds->grid, ds->a, (int)batch, pred));
   {
     NeopPredictionInfo info = {ckpt, in, (int)sub};
     PetscCall(NeopPredictionWrite(comm, out, ds, m->out_channels, pred, NULL, &info));

@@ -165,6 +165,7 @@ static PetscErrorCode write_model_rank0(NeopCheckpoint ck, NeopModel m, const fl
   PetscCall(neop_h5_write_attr_int64(ck->path, g, "dim", m->dim));
   PetscCall(neop_h5_write_attr_int64(ck->path, g, "in_channels", m->in_channels));
   PetscCall(neop_h5_write_attr_int64(ck->path, g, "out_channels", m->out_channels));
+  if (m->point_set) PetscCall(neop_h5_write_attr_int64(ck->path, g, "point_set", 1));
   PetscCall(neop_h5_write_attr_int64(ck->path, g, "parameter_count", NeopModelParameterCount(m)));
   /* the recorded options keep their leading '-': that is how they are found again */
   for (int i = 0; i < m->noptions; i++) PetscCall(neop_h5_write_attr_string(ck->path, g, m->option_name[i], m->option_value[i]));
@@ -390,6 +391,7 @@ PetscErrorCode NeopCheckpointOpen(MPI_Comm comm, const char *path, NeopCheckpoin
 typedef struct {
   char    type[32];
   int64_t dim, in_channels, out_channels;
+  int64_t point_set; /* 1: a model of point sets (absent: 0) */
   int     noptions;
   char    name[NEOP_MAX_OPTIONS][64];
   char    value[NEOP_MAX_OPTIONS][256];
@@ -420,6 +422,8 @@ static PetscErrorCode read_model_record_rank0(NeopCheckpoint ck, ModelRecord *r)
   PetscCall(neop_h5_read_attr_int64(ck->path, g, "out_channels", &r->out_channels, &f3));
   PetscCheck(found && f1 && f2 && f3, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
              "checkpoint %s: /model lacks one of the attributes type, dim, in_channels, out_channels", ck->path);
+  PetscCall(neop_h5_read_attr_int64(ck->path, g, "point_set", &r->point_set, &f1));
+  if (!f1) r->point_set = 0;
   PetscCheck(H5Aiterate2(g, H5_INDEX_NAME, H5_ITER_INC, NULL, option_names, r) >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
              "checkpoint %s: /model has more than %d options or an option name too long", ck->path, NEOP_MAX_OPTIONS);
   for (int i = 0; i < r->noptions; i++) PetscCall(neop_h5_read_attr_string(ck->path, g, r->name[i], r->value[i], sizeof(r->value[0]), &found));
@@ -504,6 +508,7 @@ static PetscErrorCode build_model(MPI_Comm comm, const ModelRecord *r, NeopModel
   PetscCall(PetscOptionsPush(db));
   ierr = NeopModelCreate(comm, m);
   if (!ierr) ierr = NeopModelSetShape(*m, (int)r->dim, (int)r->in_channels, (int)r->out_channels);
+  if (!ierr) ierr = NeopModelSetPointSet(*m, r->point_set ? PETSC_TRUE : PETSC_FALSE);
   if (!ierr) ierr = NeopModelSetFromOptions(*m);
   if (!ierr) ierr = NeopModelSetUp(*m);
   PetscCall(PetscOptionsPop());

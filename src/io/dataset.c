@@ -221,6 +221,33 @@ static PetscErrorCode read_root(MPI_Comm comm, const char *path, const NeopDataP
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* Point sets: every rank reads its block of /pos (or all of a shared /pos)
+   on its own, read-only; small next to a and u. */
+static PetscErrorCode read_positions(MPI_Comm comm, const char *path, const NeopDataPlan *plan, int64_t n0, NeopDataset *ds)
+{
+  const NeopField *f      = &plan->pos;
+  PetscBool        shared = (PetscBool)(f->role[0] != NEOP_AXIS_SAMPLE);
+  int64_t          per    = NeopFieldSampleSize(f, 1), n = shared ? 1 : ds->nlocal;
+  PetscErrorCode   ierr;
+  hid_t            file = -1;
+
+  PetscFunctionBegin;
+  ds->pdim       = plan->pdim;
+  ds->pos_shared = shared;
+  PetscCall(PetscMalloc1(n * per + 1, &ds->pos));
+  PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+  ierr = NeopH5OpenSelf(path, &file);
+  if (!ierr && n) ierr = NeopFieldReadH5(path, file, H5P_DEFAULT, f, 1, shared ? 0 : n0, n, ds->pos);
+  PetscCall(PetscPopErrorHandler());
+  if (file >= 0) H5Fclose(file);
+  PetscCall(NeopCollectError(comm, ierr));
+  if (shared) {
+    PetscCheck(first_bad_sample(ds->pos, 1, per, 0) < 0, comm, PETSC_ERR_FP, "%s: dataset 'pos' (node coordinates shared by all samples) holds NaN or Inf values",
+               path);
+  } else PetscCall(check_finite(comm, path, f, ds->pos, ds->nlocal, per, n0));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 PetscErrorCode NeopDatasetLoadIO(MPI_Comm comm, const char *path, const char *a_key, const char *u_key, int offset, int count,
                                  int sub, NeopDataIO io, NeopDataset **out)
 {
@@ -238,6 +265,8 @@ PetscErrorCode NeopDatasetLoadIO(MPI_Comm comm, const char *path, const char *a_
   PetscCall(PetscLogEventBegin(ev_read, 0, 0, 0, 0));
   PetscCall(PetscNew(&plan));
   PetscCall(NeopPlanFileCollective(comm, path, a_key, u_key, plan));
+  PetscCheck(!plan->pdim || sub == 1, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "%s: a point set (node coordinates in dataset 'pos') cannot be sub-sampled: -sub %d, use 1", path, sub);
   int64_t avail = plan->nsamples - offset;
   if (count < 0) count = (int)PetscMax(avail, 0);
   PetscCheck(count >= 1 && count <= avail, comm, PETSC_ERR_ARG_OUTOFRANGE,
@@ -275,6 +304,7 @@ PetscErrorCode NeopDatasetLoadIO(MPI_Comm comm, const char *path, const char *a_
     PetscCall(read_root(comm, path, plan, sub, starts, counts, sa, su, ds->a, ds->u));
   PetscCall(check_finite(comm, path, &plan->a, ds->a, ds->nlocal, sa, starts[rank]));
   if (ds->u) PetscCall(check_finite(comm, path, &plan->u, ds->u, ds->nlocal, su, starts[rank]));
+  if (plan->pdim) PetscCall(read_positions(comm, path, plan, starts[rank], ds));
   PetscCall(PetscFree2(starts, counts));
   PetscCall(PetscFree(plan));
   PetscCall(PetscLogEventEnd(ev_read, 0, 0, 0, 0));
@@ -296,6 +326,7 @@ PetscErrorCode NeopDatasetDestroy(NeopDataset **ds)
   if (!*ds) PetscFunctionReturn(PETSC_SUCCESS);
   PetscCall(PetscFree((*ds)->a));
   PetscCall(PetscFree((*ds)->u));
+  PetscCall(PetscFree((*ds)->pos));
   PetscCall(PetscFree(*ds));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

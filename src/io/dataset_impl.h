@@ -50,6 +50,8 @@ typedef struct {
   int64_t      nsamples;     /* samples in the file (a and u agree) */
   NeopField    a, u;         /* u.rank == 0: no targets */
   char         coord[3][64]; /* coordinate datasets per spatial dim ("": none) */
+  NeopField    pos;          /* point sets: /pos as a field (N, P, d) -> (n, d, P), or (P, d) shared; rank 0: a grid */
+  int          pdim;         /* point sets: coordinates per node (0: a grid) */
 } NeopDataPlan;
 
 /* How the blocks travel: collective parallel-HDF5 hyperslab reads on every
@@ -123,6 +125,13 @@ typedef struct {
    (PetscFree each). Collective. */
 PetscErrorCode NeopDataCoords(MPI_Comm comm, const char *path, const NeopDataPlan *plan, int sub, double *coords[3],
                               PetscBool *assumed);
+/* A point set from grid data g (not collective beyond g's own blocks): each
+   sample keeps P distinct grid nodes drawn from the stream (seed,
+   NEOP_RNG_NOISE, file index of the sample), file_first being the file index
+   of this rank's first sample; shared: all samples take the nodes of stream
+   index 0. Positions from coords[d] (grid[d] values each). */
+PetscErrorCode NeopDatasetSamplePoints(const NeopDataset *g, double *const coords[3], int P, uint64_t seed, PetscBool shared, int64_t file_first,
+                                       NeopDataset **out);
 /* Writes ds as a neop schema file (/a, /u, /x.., root attributes, 'complete'
    last) to "<path>.tmp.<pid>" and renames it into place; on any failure the
    temporary file is removed and nothing is left at path. Refuses an existing

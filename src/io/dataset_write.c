@@ -113,7 +113,19 @@ typedef struct {
   double *const     *coords;
   const NeopAttr    *attrs;
   int                nattrs;
+  float             *pos; /* point sets: this rank's positions in the file's layout (nlocal, P, d), or (P, d) shared; else NULL */
 } WriteJob;
+
+/* /pos of a point set: (N, P, d) per sample, (P, d) shared */
+static hid_t create_pos(hid_t f, const NeopDataset *ds)
+{
+  hsize_t dims[3] = {(hsize_t)ds->nglobal, (hsize_t)ds->grid[0], (hsize_t)ds->pdim};
+  int     shared  = ds->pos_shared ? 1 : 0;
+  hid_t   s       = H5Screate_simple(3 - shared, dims + shared, NULL);
+  hid_t   d       = H5Dcreate2(f, "pos", H5T_IEEE_F32LE, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  H5Sclose(s);
+  return d;
+}
 
 static const char *coord_name[3] = {"x", "y", "z"};
 
@@ -127,7 +139,17 @@ static PetscErrorCode h5_fail(const char *path, const char *what)
 static PetscErrorCode finish_file(const char *tmp, hid_t f, const WriteJob *job, PetscBool writer)
 {
   PetscFunctionBegin;
-  for (int k = 0; k < job->ds->dim; k++) {
+  if (job->ds->pdim && job->ds->pos_shared) {
+    hid_t  d  = create_pos(f, job->ds);
+    herr_t st = d < 0 ? -1 : writer ? H5Dwrite(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, job->pos) : 0;
+    if (d >= 0) H5Dclose(d);
+    if (st < 0) PetscCall(h5_fail(tmp, "pos"));
+  }
+  if (job->ds->pdim) {
+    NeopAttr g = {"geometry", "points", 0};
+    if (write_attr(f, &g) < 0) PetscCall(h5_fail(tmp, "attribute geometry"));
+  }
+  for (int k = 0; k < (job->ds->pdim ? 0 : job->ds->dim); k++) { /* point sets: /pos instead */
     hsize_t n = (hsize_t)job->ds->grid[k];
     hid_t   s = H5Screate_simple(1, &n, NULL);
     hid_t   d = H5Dcreate2(f, coord_name[k], H5T_IEEE_F64LE, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
@@ -170,6 +192,11 @@ static PetscErrorCode write_collective(MPI_Comm comm, const char *tmp, const Wri
     if (da < 0 || (ds->cu && du < 0)) ierr = h5_fail(tmp, "datasets");
     if (!ierr && write_block(da, dxpl, ds->first, ds->nlocal, ds->a) < 0) ierr = h5_fail(tmp, "dataset a");
     if (!ierr && ds->cu && write_block(du, dxpl, ds->first, ds->nlocal, ds->u) < 0) ierr = h5_fail(tmp, "dataset u");
+    if (!ierr && ds->pdim && !ds->pos_shared) {
+      hid_t dp = create_pos(f, ds);
+      if (dp < 0 || write_block(dp, dxpl, ds->first, ds->nlocal, job->pos) < 0) ierr = h5_fail(tmp, "dataset pos");
+      if (dp >= 0) H5Dclose(dp);
+    }
     if (da >= 0) H5Dclose(da);
     if (du >= 0) H5Dclose(du);
     if (!ierr) ierr = finish_file(tmp, f, job, rank == 0 ? PETSC_TRUE : PETSC_FALSE);
@@ -206,6 +233,7 @@ static PetscErrorCode write_root(MPI_Comm comm, const char *tmp, const WriteJob 
   PetscMPIInt        rank, size;
   PetscErrorCode     ierr = PETSC_SUCCESS;
   int64_t            pts  = (int64_t)ds->grid[0] * ds->grid[1] * ds->grid[2];
+  int64_t            pp   = ds->pdim && !ds->pos_shared ? (int64_t)ds->pdim * ds->grid[0] : 0; /* positions per sample to write here */
   int                go, blk[2];
 
   PetscFunctionBegin;
@@ -214,8 +242,8 @@ static PetscErrorCode write_root(MPI_Comm comm, const char *tmp, const WriteJob 
   blk[0] = ds->first;
   blk[1] = ds->nlocal;
   if (!rank) {
-    hid_t  f, da = -1, du = -1;
-    float *ta = NULL, *tu = NULL;
+    hid_t  f, da = -1, du = -1, dp = -1;
+    float *ta = NULL, *tu = NULL, *tp = NULL;
     NeopH5Quiet(PETSC_TRUE);
     PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
     f = H5Fcreate(tmp, H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
@@ -223,10 +251,12 @@ static PetscErrorCode write_root(MPI_Comm comm, const char *tmp, const WriteJob 
     if (!ierr) {
       da = create_field(f, "a", ds, ds->ca);
       if (ds->cu) du = create_field(f, "u", ds, ds->cu);
-      if (da < 0 || (ds->cu && du < 0)) ierr = h5_fail(tmp, "datasets");
+      if (pp) dp = create_pos(f, ds);
+      if (da < 0 || (ds->cu && du < 0) || (pp && dp < 0)) ierr = h5_fail(tmp, "datasets");
     }
     if (!ierr && write_block(da, H5P_DEFAULT, ds->first, ds->nlocal, ds->a) < 0) ierr = h5_fail(tmp, "dataset a");
     if (!ierr && ds->cu && write_block(du, H5P_DEFAULT, ds->first, ds->nlocal, ds->u) < 0) ierr = h5_fail(tmp, "dataset u");
+    if (!ierr && pp && write_block(dp, H5P_DEFAULT, ds->first, ds->nlocal, job->pos) < 0) ierr = h5_fail(tmp, "dataset pos");
     for (int r = 1; r < size; r++) {
       go = ierr ? 0 : 1;
       PetscCallMPI(MPI_Send(&go, 1, MPI_INT, r, 1, comm));
@@ -238,9 +268,16 @@ static PetscErrorCode write_root(MPI_Comm comm, const char *tmp, const WriteJob 
       if (write_block(da, H5P_DEFAULT, blk[0], blk[1], ta) < 0) ierr = h5_fail(tmp, "dataset a");
       if (!ierr && ds->cu && write_block(du, H5P_DEFAULT, blk[0], blk[1], tu) < 0) ierr = h5_fail(tmp, "dataset u");
       PetscCall(PetscFree2(ta, tu));
+      if (pp) {
+        PetscCall(PetscMalloc1((int64_t)blk[1] * pp + 1, &tp));
+        PetscCall(recv_block(comm, tp, (int64_t)blk[1] * pp, r));
+        if (!ierr && write_block(dp, H5P_DEFAULT, blk[0], blk[1], tp) < 0) ierr = h5_fail(tmp, "dataset pos");
+        PetscCall(PetscFree(tp));
+      }
     }
     if (da >= 0) H5Dclose(da);
     if (du >= 0) H5Dclose(du);
+    if (dp >= 0) H5Dclose(dp);
     if (!ierr) ierr = finish_file(tmp, f, job, PETSC_TRUE);
     if (f >= 0 && H5Fclose(f) < 0 && !ierr) ierr = h5_fail(tmp, "the file (close)");
     PetscCall(PetscPopErrorHandler());
@@ -251,6 +288,7 @@ static PetscErrorCode write_root(MPI_Comm comm, const char *tmp, const WriteJob 
       PetscCallMPI(MPI_Send(blk, 2, MPI_INT, 0, 1, comm));
       PetscCall(send_block(comm, ds->a, (int64_t)ds->nlocal * ds->ca * pts));
       if (ds->cu) PetscCall(send_block(comm, ds->u, (int64_t)ds->nlocal * ds->cu * pts));
+      if (pp) PetscCall(send_block(comm, job->pos, (int64_t)ds->nlocal * pp));
     }
   }
   PetscCall(NeopCollectError(comm, ierr));
@@ -264,10 +302,17 @@ PetscErrorCode NeopDatasetWrite(const NeopDataset *ds, const char *path, double 
   PetscMPIInt    rank;
   char           tmp[PETSC_MAX_PATH_LEN + 32];
   int            info[2] = {0, 0}; /* exists, pid */
-  WriteJob       job     = {ds, coords, attrs, nattrs};
+  WriteJob       job     = {ds, coords, attrs, nattrs, NULL};
   PetscErrorCode ierr;
 
   PetscFunctionBegin;
+  if (ds->pdim) { /* (n, d, P) in memory -> (n, P, d) in the file */
+    int64_t n = ds->pos_shared ? 1 : ds->nlocal, P = ds->grid[0], D = ds->pdim;
+    PetscCall(PetscMalloc1(n * P * D + 1, &job.pos));
+    for (int64_t s = 0; s < n; s++)
+      for (int64_t k = 0; k < D; k++)
+        for (int64_t i = 0; i < P; i++) job.pos[(s * P + i) * D + k] = ds->pos[(s * D + k) * P + i];
+  }
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   if (!rank) {
     info[0] = access(path, F_OK) == 0;
@@ -293,6 +338,7 @@ PetscErrorCode NeopDatasetWrite(const NeopDataset *ds, const char *path, double 
     }
     if (ierr) unlink(tmp);
   }
+  PetscCall(PetscFree(job.pos));
   PetscCall(NeopCollectError(comm, rank ? PETSC_SUCCESS : ierr));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -1,6 +1,7 @@
 /* neop schema (docs/formats.md): /a (N, Ca, *S) and /u (N, Cu, *S), or for
    time-dependent problems /u (N, T, C, *S) with /t; coordinates /x, /y, /z;
-   root attributes neop_schema and, written last, complete. */
+   root attributes neop_schema and, written last, complete. Point sets: /a
+   (N, Ca, P), /u (N, Cu, P) and node coordinates /pos. */
 #include "io/dataset_impl.h"
 
 #define NEOP_SCHEMA_VERSION 1
@@ -32,6 +33,46 @@ static PetscErrorCode plan_field(const char *path, hid_t file, const char *key, 
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* A point set: /a (N, Ca, P), /u (N, Cu, P) and /pos, per sample (N, P, d)
+   or shared by all samples (P, d), d = 1..3 coordinates per node. */
+static PetscErrorCode plan_points(const char *path, hid_t file, const char *a_key, const char *u_key, NeopDataPlan *plan)
+{
+  NeopField *p = &plan->pos;
+  int64_t    N, P;
+
+  PetscFunctionBegin;
+  plan->dim = 1;
+  PetscCall(plan_field(path, file, a_key ? a_key : "a", 1, &plan->a));
+  if (!u_key || u_key[0]) PetscCall(plan_field(path, file, u_key ? u_key : "u", 1, &plan->u));
+  N = plan->a.dims[0];
+  P = plan->a.space[0];
+  PetscCall(PetscStrncpy(p->name, "pos", sizeof(p->name)));
+  PetscCall(PetscStrncpy(p->key, "pos", sizeof(p->key)));
+  PetscCall(NeopH5DatasetDims(path, file, "pos", &p->rank, p->dims));
+  {
+    PetscBool per = (PetscBool)(p->rank == 3 && p->dims[0] == N && p->dims[1] == P);
+    PetscBool all = (PetscBool)(p->rank == 2 && p->dims[0] == P);
+    int64_t   d   = p->dims[p->rank - 1];
+    char      got[96] = "";
+    for (int k = 0; k < p->rank; k++) PetscCall(PetscSNPrintf(got + strlen(got), sizeof(got) - strlen(got), k ? ", %lld" : "%lld", (long long)p->dims[k]));
+    PetscCheck((per || all) && d >= 1 && d <= 3, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+               "%s: dataset 'pos' is (%s); the point set '%s' (%lld samples, %lld points) needs positions (%lld, %lld, d) per sample or (%lld, d) "
+               "shared, with d = 1, 2 or 3 coordinates",
+               path, got, plan->a.name, (long long)N, (long long)P, (long long)N, (long long)P, (long long)P);
+    plan->pdim = (int)d;
+  }
+  if (p->rank == 3) {
+    p->role[0] = NEOP_AXIS_SAMPLE;
+    p->role[1] = NEOP_AXIS_SPACE;
+    p->role[2] = NEOP_AXIS_CHANNEL;
+  } else {
+    p->role[0] = NEOP_AXIS_SPACE;
+    p->role[1] = NEOP_AXIS_CHANNEL;
+  }
+  PetscCall(NeopFieldFinish(path, p));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 PetscErrorCode NeopPlanNeop(const char *path, hid_t file, const char *a_key, const char *u_key, NeopDataPlan *plan)
 {
   static const char *coord[3] = {"x", "y", "z"};
@@ -49,6 +90,10 @@ PetscErrorCode NeopPlanNeop(const char *path, hid_t file, const char *a_key, con
   PetscCall(NeopH5RootAttrInt(file, "complete", &complete, &found));
   PetscCheck(H5Aexists(file, "complete") > 0 && (!found || complete != 0), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
              "%s: no 'complete' attribute: the data generation that wrote it was interrupted; generate it again", path);
+  if (H5Lexists(file, "pos", H5P_DEFAULT) > 0) {
+    PetscCall(plan_points(path, file, a_key, u_key, plan));
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
   for (int k = 0; k < 3; k++)
     if (H5Lexists(file, coord[k], H5P_DEFAULT) > 0) PetscCall(PetscStrncpy(plan->coord[dim++], coord[k], sizeof(plan->coord[0])));
   if (!dim) { /* no coordinates: the rank of a stationary /a tells */

@@ -81,8 +81,10 @@ PetscErrorCode NeopPredictionWrite(MPI_Comm comm, const char *path, const NeopDa
   PetscFunctionBegin;
   MPI_Comm_rank(comm, &rank);
   for (int d = 0; d < ds->dim; d++) per *= ds->grid[d];
+  float *all_pos = NULL; /* point sets: (N, pdim, P), or (pdim, P) shared */
   PetscCall(gather_blocks(comm, pred, ds->nlocal * per, MPI_FLOAT, (void **)&all_pred));
   if (err) PetscCall(gather_blocks(comm, err, ds->nlocal, MPI_DOUBLE, (void **)&all_err));
+  if (ds->pdim && !ds->pos_shared) PetscCall(gather_blocks(comm, ds->pos, (int64_t)ds->nlocal * ds->pdim * ds->grid[0], MPI_FLOAT, (void **)&all_pos));
   if (!rank) {
     hsize_t     dims[NEOP_MAX_DIMS];
     hid_t       f;
@@ -95,7 +97,19 @@ PetscErrorCode NeopPredictionWrite(MPI_Comm comm, const char *path, const NeopDa
     dims[0] = (hsize_t)ds->nglobal, dims[1] = (hsize_t)cu;
     for (int d = 0; d < ds->dim; d++) dims[2 + d] = (hsize_t)ds->grid[d];
     PetscCall(write_dataset(f, "u_pred", H5T_NATIVE_FLOAT, ds->dim + 2, dims, all_pred, path));
-    for (int d = 0; d < ds->dim; d++) {
+    if (ds->pdim) { /* point sets: the nodes' coordinates /pos (N, P, d) or (P, d), as in the input file */
+      int64_t     n = ds->pos_shared ? 1 : ds->nglobal, P = ds->grid[0], D = ds->pdim;
+      const float *src = ds->pos_shared ? ds->pos : all_pos;
+      float      *t;
+      hsize_t     pd[3] = {(hsize_t)n, (hsize_t)P, (hsize_t)D};
+      PetscCall(PetscMalloc1(n * P * D + 1, &t));
+      for (int64_t s = 0; s < n; s++)
+        for (int64_t k = 0; k < D; k++)
+          for (int64_t i = 0; i < P; i++) t[(s * P + i) * D + k] = src[(s * D + k) * P + i];
+      PetscCall(write_dataset(f, "pos", H5T_NATIVE_FLOAT, ds->pos_shared ? 2 : 3, ds->pos_shared ? pd + 1 : pd, t, path));
+      PetscCall(PetscFree(t));
+    }
+    for (int d = 0; d < (ds->pdim ? 0 : ds->dim); d++) {
       double *x;
       hsize_t n = (hsize_t)ds->grid[d];
       PetscCall(PetscMalloc1(n, &x));
@@ -120,6 +134,7 @@ PetscErrorCode NeopPredictionWrite(MPI_Comm comm, const char *path, const NeopDa
     PetscCheck(!rename(tmp, path), PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot rename %s to %s", tmp, path);
     PetscCall(PetscFree(all_pred));
     PetscCall(PetscFree(all_err));
+    PetscCall(PetscFree(all_pos));
   }
   PetscCallMPI(MPI_Barrier(comm));
   PetscFunctionReturn(PETSC_SUCCESS);

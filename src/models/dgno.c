@@ -139,6 +139,7 @@ static PetscErrorCode dgno_setfromoptions(NeopModel m, PetscOptionItems *PetscOp
     PetscCall(NeopTransformerSetOptionsPrefix(d->tr, "dgno_enc_"));
     PetscCall(NeopTransformerSetDefaults(d->tr, &cfg));
     PetscCall(NeopTransformerSetFromOptions(d->tr));
+    PetscCall(NeopTransformerSetSpatialDim(d->tr, m->dim));
     PetscCall(NeopTransformerRecordOptions(d->tr, m));
   }
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -231,6 +232,7 @@ PetscErrorCode NeopDgnoEncode(NeopModel m, NeopTape *t, NeopTensor *a, NeopTenso
     PetscCall(dgno_grid(m, a));
     PetscCall(NeopOpFieldToTokens(t, a, &d->grid, &tok)); /* (N, P, d + Cin) */
     PetscCall(NeopOpLinear(t, tok, d->Wl, d->bl, &l));
+    PetscCall(NeopTransformerSetGrid(d->tr, m->dim, a->shape + 2));
     PetscCall(NeopTransformerForward(d->tr, t, l, &y));   /* (N, P, width) */
     PetscCall(NeopOpSumDims(t, y, 1, dims, PETSC_FALSE, &s));
     PetscCall(NeopOpScale(t, s, 1.0 / tok->shape[1], &mean));

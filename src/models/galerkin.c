@@ -124,6 +124,7 @@ static PetscErrorCode galerkin_setfromoptions(NeopModel m, PetscOptionItems *Pet
   PetscCall(NeopTransformerSetOptionsPrefix(g->tr, "galerkin_enc_"));
   PetscCall(NeopTransformerSetDefaults(g->tr, &cfg));
   PetscCall(NeopTransformerSetFromOptions(g->tr));
+  PetscCall(NeopTransformerSetSpatialDim(g->tr, d));
   PetscCall(NeopTransformerRecordOptions(g->tr, m));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -201,6 +202,7 @@ static PetscErrorCode galerkin_forward(NeopModel m, NeopTape *t, NeopTensor *x, 
     PetscCall(NeopOpConcat(t, 3, parts, 1, &v)); /* (N, width, *S) */
   } else PetscCall(NeopOpChannelLinear(t, h, g->lift_W, g->lift_b, &v));
   PetscCall(NeopOpFieldToTokens(t, v, NULL, &tok)); /* (N, P, width) */
+  PetscCall(NeopTransformerSetGrid(g->tr, m->dim, x->shape + 2));
   PetscCall(NeopTransformerForward(g->tr, t, tok, &z));
   PetscCall(NeopOpTokensToField(t, z, x, &v)); /* (N, width, *S) */
   if (g->upscale) {

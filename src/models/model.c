@@ -87,6 +87,14 @@ PetscErrorCode NeopModelSetGrid(NeopModel m, const int *grid)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+PetscErrorCode NeopModelSetPointSet(NeopModel m, PetscBool point_set)
+{
+  PetscFunctionBegin;
+  PetscCheck(!m->setup_called, m->comm, PETSC_ERR_ARG_WRONGSTATE, "NeopModelSetPointSet after NeopModelSetUp");
+  m->point_set = point_set;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 PetscErrorCode NeopModelRecordOption(NeopModel m, const char *name, const char *fmt, ...)
 {
   va_list ap;
@@ -135,6 +143,9 @@ PetscErrorCode NeopModelSetUp(NeopModel m)
   if (m->setup_called) PetscFunctionReturn(PETSC_SUCCESS);
   PetscCheck(m->type[0], m->comm, PETSC_ERR_ARG_WRONGSTATE, "NeopModelSetUp: no model type set");
   PetscCheck(m->dim, m->comm, PETSC_ERR_ARG_WRONGSTATE, "NeopModelSetUp: call NeopModelSetShape first");
+  PetscCheck(!m->point_set || m->ops.forward_points, m->comm, PETSC_ERR_SUP,
+             "model %s works on grids only; point sets (values at coordinates /pos) need a model that takes positions: -model transolver",
+             m->type);
   PetscCall(m->ops.setup(m));
   PetscCall(NeopParamsFinalize(m->params, m->seed));
   m->setup_called = PETSC_TRUE;
@@ -147,6 +158,7 @@ PetscErrorCode NeopModelForward(NeopModel m, NeopTape *tape, NeopTensor *x, Neop
 
   PetscFunctionBegin;
   PetscCheck(m->setup_called, m->comm, PETSC_ERR_ARG_WRONGSTATE, "NeopModelForward before NeopModelSetUp");
+  PetscCheck(!m->point_set, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "model %s was set up for point sets: use NeopModelForwardPoints", m->type);
   PetscCheck(x->ndim == m->dim + 2 && x->shape[1] == m->in_channels, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ,
              "model %s expects input (N, %d, %d spatial dims), got %s", m->type, m->in_channels, m->dim,
              NeopTensorShapeString(x, buf, sizeof(buf)));
@@ -154,12 +166,27 @@ PetscErrorCode NeopModelForward(NeopModel m, NeopTape *tape, NeopTensor *x, Neop
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+PetscErrorCode NeopModelForwardPoints(NeopModel m, NeopTape *tape, NeopTensor *x, NeopTensor *pos, NeopTensor **y)
+{
+  char bx[96], bp[96];
+
+  PetscFunctionBegin;
+  PetscCheck(m->setup_called, m->comm, PETSC_ERR_ARG_WRONGSTATE, "NeopModelForwardPoints before NeopModelSetUp");
+  PetscCheck(m->point_set, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "model %s was set up for grids (NeopModelSetPointSet)", m->type);
+  PetscCheck(x->ndim == 3 && x->shape[1] == m->in_channels && pos->ndim == 3 && pos->shape[0] == x->shape[0] && pos->shape[1] == m->dim &&
+               pos->shape[2] == x->shape[2],
+             PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "model %s expects values (N, %d, P) and positions (N, %d, P), got %s and %s", m->type,
+             m->in_channels, m->dim, NeopTensorShapeString(x, bx, sizeof(bx)), NeopTensorShapeString(pos, bp, sizeof(bp)));
+  PetscCall(m->ops.forward_points(m, tape, x, pos, y));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 PetscErrorCode NeopModelView(NeopModel m, PetscViewer viewer)
 {
   PetscFunctionBegin;
   if (!viewer) PetscCall(PetscViewerASCIIGetStdout(m->comm, &viewer));
-  PetscCall(PetscViewerASCIIPrintf(viewer, "NeopModel %s: %d-D, %d -> %d channels\n", m->type, m->dim, m->in_channels,
-                                   m->out_channels));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "NeopModel %s: %d-D%s, %d -> %d channels\n", m->type, m->dim, m->point_set ? " point sets" : "",
+                                   m->in_channels, m->out_channels));
   PetscCall(PetscViewerASCIIPushTab(viewer));
   if (m->ops.view) PetscCall(m->ops.view(m, viewer));
   for (int i = 0; i < m->noptions; i++)

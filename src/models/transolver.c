@@ -37,7 +37,7 @@ typedef struct {
 static PetscErrorCode transolver_setfromoptions(NeopModel m, PetscOptionItems *PetscOptionsObject)
 {
   Transolver           *d   = (Transolver *)m->data;
-  PetscEnum             pos = (PetscEnum)d->pos;
+  PetscEnum             pos = (PetscEnum)(m->point_set ? POS_GRID : d->pos); /* point sets: their coordinates */
   PetscInt              ref = d->ref, fm = d->fourier_m;
   NeopTransformerConfig cfg = {.layers     = 8,
                                .width      = 128,
@@ -73,7 +73,19 @@ static PetscErrorCode transolver_setfromoptions(NeopModel m, PetscOptionItems *P
   PetscCall(NeopTransformerSetOptionsPrefix(d->tr, m->prefix));
   PetscCall(NeopTransformerSetDefaults(d->tr, &cfg));
   PetscCall(NeopTransformerSetFromOptions(d->tr));
+  PetscCall(NeopTransformerSetSpatialDim(d->tr, m->dim));
   PetscCall(NeopTransformerRecordOptions(d->tr, m));
+  if (m->point_set) {
+    NeopTransformerConfig c;
+    PetscCall(NeopTransformerGetConfig(d->tr, &c));
+    PetscCheck(d->pos == POS_GRID, m->comm, PETSC_ERR_ARG_INCOMP,
+               "-transolver_pos %s needs a grid; on point sets the positions are the nodes' coordinates: -transolver_pos grid", pos_kinds[d->pos]);
+    PetscCheck(!c.conv_embed, m->comm, PETSC_ERR_ARG_INCOMP,
+               "-transolver_conv_embed %d: conv projections need a structured grid; point sets (unstructured nodes) use Linear projections (-transolver_conv_embed 0)",
+               c.conv_embed);
+    PetscCheck(!c.spectral_layers, m->comm, PETSC_ERR_ARG_INCOMP,
+               "-transolver_spectral_layers %d: spectral token mixing needs a structured grid, not a point set", c.spectral_layers);
+  }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -153,6 +165,25 @@ static PetscErrorCode transolver_forward(NeopModel m, NeopTape *t, NeopTensor *x
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* Point sets, as the official irregular-mesh code: tokens [pos, a] with the
+   node coordinates as positions, Linear projections. */
+static PetscErrorCode transolver_forward_points(NeopModel m, NeopTape *t, NeopTensor *x, NeopTensor *pos, NeopTensor **y)
+{
+  Transolver *d        = (Transolver *)m->data;
+  NeopTensor *parts[2] = {pos, x}, *c, *tok, *h, *g, *z, *o;
+
+  PetscFunctionBegin;
+  PetscCall(NeopOpConcat(t, 2, parts, 1, &c));       /* (N, dim + Cin, P) */
+  PetscCall(NeopOpFieldToTokens(t, c, NULL, &tok));  /* (N, P, dim + Cin) */
+  PetscCall(NeopOpLinear(t, tok, d->W1, d->b1, &h)); /* (N, P, 2 width) */
+  PetscCall(NeopOpUnary(t, NEOP_UNARY_GELU, h, &g));
+  PetscCall(NeopOpLinear(t, g, d->W2, d->b2, &h));   /* (N, P, width) */
+  PetscCall(NeopTransformerForward(d->tr, t, h, &z));
+  PetscCall(NeopOpLinear(t, z, d->Wh, d->bh, &o));   /* (N, P, Cout) */
+  PetscCall(NeopOpTokensToField(t, o, x, y));        /* (N, Cout, P) */
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 static PetscErrorCode transolver_view(NeopModel m, PetscViewer viewer)
 {
   Transolver *d = (Transolver *)m->data;
@@ -189,6 +220,7 @@ PetscErrorCode NeopModelCreate_Transolver(NeopModel m)
   m->ops.setfromoptions = transolver_setfromoptions;
   m->ops.setup          = transolver_setup;
   m->ops.forward        = transolver_forward;
+  m->ops.forward_points = transolver_forward_points;
   m->ops.view           = transolver_view;
   m->ops.destroy        = transolver_destroy;
   PetscFunctionReturn(PETSC_SUCCESS);

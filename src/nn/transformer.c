@@ -12,6 +12,7 @@ struct NeopTransformer_s {
   NeopTransformerBlock *blocks; /* [cfg.layers] */
   NeopLayerNorm         final;
   PetscBool             setup;
+  int                   dim; /* spatial dims of the token grid (spectral blocks) */
 };
 
 PetscErrorCode NeopTransformerCreate(MPI_Comm comm, NeopTransformer *tr)
@@ -59,6 +60,11 @@ PetscErrorCode NeopTransformerSetFromOptions(NeopTransformer tr)
   PetscInt               layers = c->layers, width = c->width, heads = c->heads, slices = c->slices, conv = c->conv_embed;
   PetscEnum              att = (PetscEnum)c->attention, ffn = (PetscEnum)c->ffn;
   const char            *p = tr->prefix;
+  PetscInt               nspec = c->spectral_layers, modes[3];
+  PetscInt               nmodes = 3;
+  PetscEnum              sxf = (PetscEnum)c->spectral_transform;
+
+  for (int i = 0; i < 3; i++) modes[i] = c->spectral_modes[i] ? c->spectral_modes[i] : 12;
 
   PetscFunctionBegin;
   PetscOptionsBegin(tr->comm, tr->prefix, "Transformer backbone", NULL);
@@ -74,7 +80,16 @@ PetscErrorCode NeopTransformerSetFromOptions(NeopTransformer tr)
                             NULL, conv, &conv, NULL));
   PetscCall(PetscOptionsReal("-init_std", "weights N(0, std^2), biases 0; 0: PyTorch's Linear default", NULL, c->init_std,
                              &c->init_std, NULL));
+  PetscCall(PetscOptionsInt("-spectral_layers", "the first k blocks mix tokens by spectral gating over the grid (SpectFormer), the rest by attention",
+                            NULL, nspec, &nspec, NULL));
+  PetscCall(PetscOptionsIntArray("-spectral_modes", "spectral blocks: kept Fourier modes, one value or one per dim", NULL, modes, &nmodes, NULL));
+  PetscCall(PetscOptionsEnum("-spectral_transform", "spectral blocks: fft, dft, auto", NULL, NeopSpectralMethods, sxf, &sxf, NULL));
   PetscOptionsEnd();
+  if (nmodes == 1) modes[1] = modes[2] = modes[0];
+  PetscCheck(nspec >= 0 && nspec <= layers, tr->comm, PETSC_ERR_ARG_OUTOFRANGE, "-%sspectral_layers %d: must be in [0, -%slayers %d]", p,
+             (int)nspec, p, (int)layers);
+  for (int i = 0; i < 3; i++)
+    PetscCheck(modes[i] >= 1, tr->comm, PETSC_ERR_ARG_OUTOFRANGE, "-%sspectral_modes: %d modes in dim %d, need >= 1", p, (int)modes[i], i + 1);
   PetscCheck(layers >= 1, tr->comm, PETSC_ERR_ARG_OUTOFRANGE, "-%slayers %d: need >= 1", p, (int)layers);
   PetscCheck(width >= 1 && heads >= 1 && width % heads == 0, tr->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-%swidth %d must be a positive multiple of -%sheads %d", p, (int)width, p, (int)heads);
@@ -85,6 +100,9 @@ PetscErrorCode NeopTransformerSetFromOptions(NeopTransformer tr)
   PetscCheck(conv == 0 || (conv > 0 && conv % 2 == 1 && (NeopAttentionType)att == NEOP_ATTN_PHYSICS), tr->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-%sconv_embed %d: 0 or an odd kernel size, with -%sattention physics", p, (int)conv, p);
   c->conv_embed = (int)conv;
+  c->spectral_layers    = (int)nspec;
+  c->spectral_transform = (NeopSpectralMethod)sxf;
+  for (int i = 0; i < 3; i++) c->spectral_modes[i] = (int)modes[i];
   c->layers    = (int)layers;
   c->width     = (int)width;
   c->heads     = (int)heads;
@@ -115,6 +133,13 @@ PetscErrorCode NeopTransformerRecordOptions(NeopTransformer tr, NeopModel m)
   RECORD("final_norm", "%s", c->final_norm ? "true" : "false");
   RECORD("init_std", "%.17g", (double)c->init_std);
   RECORD("conv_embed", "%d", c->conv_embed);
+  if (c->spectral_layers) {
+    char modes[48];
+    PetscCall(PetscSNPrintf(modes, sizeof(modes), "%d,%d,%d", c->spectral_modes[0], c->spectral_modes[1], c->spectral_modes[2]));
+    RECORD("spectral_layers", "%d", c->spectral_layers);
+    RECORD("spectral_modes", "%s", modes);
+    RECORD("spectral_transform", "%s", NeopSpectralMethods[c->spectral_transform]);
+  }
 #undef RECORD
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -134,7 +159,12 @@ PetscErrorCode NeopTransformerSetUp(NeopTransformer tr, NeopParams *p, const cha
     PetscCall(PetscSNPrintf(buf, sizeof(buf), "%sblocks.%d.ln1", name_prefix, l));
     PetscCall(NeopLayerNormSetUp(&b->ln1, p, buf, 1, c->width, NEOP_LN_EPS));
     PetscCall(PetscSNPrintf(buf, sizeof(buf), "%sblocks.%d.attn", name_prefix, l));
-    if (c->conv_embed) PetscCall(NeopAttentionLayerSetUpConv(&b->attn, p, buf, c->width, c->heads, c->slices, c->conv_embed, init));
+    if (l < c->spectral_layers) {
+      PetscCheck(tr->dim >= 1, tr->comm, PETSC_ERR_ARG_WRONGSTATE,
+                 "-%sspectral_layers %d: the model did not give the grid's dimension (NeopTransformerSetSpatialDim)", tr->prefix, c->spectral_layers);
+      PetscCall(PetscSNPrintf(buf, sizeof(buf), "%sblocks.%d.spectral", name_prefix, l));
+      PetscCall(NeopSpectralMixerSetUp(&b->spec, p, buf, c->width, tr->dim, c->spectral_modes, c->spectral_transform));
+    } else if (c->conv_embed) PetscCall(NeopAttentionLayerSetUpConv(&b->attn, p, buf, c->width, c->heads, c->slices, c->conv_embed, init));
     else PetscCall(NeopAttentionLayerSetUp(&b->attn, p, buf, c->attention, c->width, c->heads, c->slices, init));
     PetscCall(PetscSNPrintf(buf, sizeof(buf), "%sblocks.%d.ln2", name_prefix, l));
     PetscCall(NeopLayerNormSetUp(&b->ln2, p, buf, 1, c->width, NEOP_LN_EPS));
@@ -149,6 +179,15 @@ PetscErrorCode NeopTransformerSetUp(NeopTransformer tr, NeopParams *p, const cha
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+PetscErrorCode NeopTransformerSetSpatialDim(NeopTransformer tr, int dim)
+{
+  PetscFunctionBegin;
+  PetscCheck(!tr->setup, tr->comm, PETSC_ERR_ARG_WRONGSTATE, "NeopTransformerSetSpatialDim after SetUp");
+  PetscCheck(dim >= 1 && dim <= 3, tr->comm, PETSC_ERR_ARG_OUTOFRANGE, "transformer: %d spatial dims, need 1 to 3", dim);
+  tr->dim = dim;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 PetscErrorCode NeopTransformerSetGrid(NeopTransformer tr, int dim, const int *S)
 {
   PetscFunctionBegin;
@@ -159,6 +198,10 @@ PetscErrorCode NeopTransformerSetGrid(NeopTransformer tr, int dim, const int *S)
     tr->blocks[l].attn.grid[0] = dim == 2 ? S[0] : 0;
     tr->blocks[l].attn.grid[1] = dim == 2 ? S[1] : 0;
   }
+  PetscCheck(!tr->cfg.spectral_layers || dim == tr->dim, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ,
+             "-%sspectral_layers: blocks set up for %d-D grids got a %d-D grid", tr->prefix, tr->dim, dim);
+  for (int l = 0; l < tr->cfg.spectral_layers; l++)
+    for (int i = 0; i < dim; i++) tr->blocks[l].spec.grid[i] = S[i];
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -170,7 +213,10 @@ PetscErrorCode NeopTransformerForward(NeopTransformer tr, NeopTape *t, NeopTenso
   PetscCheck(tr->setup, tr->comm, PETSC_ERR_ARG_WRONGSTATE, "NeopTransformerForward before SetUp");
   PetscCheck(x->ndim == 3 && x->shape[2] == tr->cfg.width, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ,
              "transformer: input %s is not (N, tokens, %d)", NeopTensorShapeString(x, buf, sizeof(buf)), tr->cfg.width);
-  for (int l = 0; l < tr->cfg.layers; l++) PetscCall(NeopTransformerBlockForward(&tr->blocks[l], t, x, &x));
+  for (int l = 0; l < tr->cfg.layers; l++) {
+    if (l < tr->cfg.spectral_layers) PetscCall(NeopTransformerSpectralBlockForward(&tr->blocks[l], t, x, &x));
+    else PetscCall(NeopTransformerBlockForward(&tr->blocks[l], t, x, &x));
+  }
   if (tr->cfg.final_norm) PetscCall(NeopLayerNormForward(&tr->final, t, x, &x));
   *y = x;
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -189,6 +235,10 @@ PetscErrorCode NeopTransformerView(NeopTransformer tr, PetscViewer viewer)
   PetscCall(PetscViewerASCIIPrintf(viewer, "transformer: %d pre-norm blocks, width %d, %d heads, %s attention%s, %s feed-forward x%g%s\n",
                                    c->layers, c->width, c->heads, NeopAttentionTypes[c->attention], sl, NeopFFNTypes[c->ffn],
                                    (double)c->mlp_ratio, c->final_norm ? ", final layer norm" : ""));
+  if (c->spectral_layers)
+    PetscCall(PetscViewerASCIIPrintf(viewer, "transformer: the first %d block%s mix tokens by spectral gating (modes %d x %d x %d, %s transforms)\n",
+                                     c->spectral_layers, c->spectral_layers > 1 ? "s" : "", c->spectral_modes[0], c->spectral_modes[1],
+                                     c->spectral_modes[2], NeopSpectralMethods[c->spectral_transform]));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

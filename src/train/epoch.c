@@ -30,6 +30,15 @@ PetscErrorCode NeopTrainerGatherBatch(NeopTrainer tr, const NeopDataset *ds, con
     for (int i = 0; i < n; i++)
       PetscCall(be->from_host(b->u->data + i * per_u, ds->u + (int64_t)(local[i] - ds->first) * per_u, sizeof(float) * (size_t)per_u));
   }
+  b->pos = NULL;
+  if (ds->pdim) { /* point sets: the node coordinates travel with the values */
+    int64_t per_p = (int64_t)ds->pdim * ds->grid[0];
+    shape[1]      = ds->pdim;
+    PetscCall(NeopTapeTensor(tr->tape, 3, shape, &b->pos)); /* (n, pdim, P) */
+    for (int i = 0; i < n; i++)
+      PetscCall(be->from_host(b->pos->data + i * per_p, ds->pos + (ds->pos_shared ? 0 : (int64_t)(local[i] - ds->first) * per_p),
+                              sizeof(float) * (size_t)per_p));
+  }
   b->n       = n;
   b->nglobal = count;
   b->index   = local;
@@ -47,7 +56,8 @@ static PetscErrorCode batch_loss(NeopTrainer tr, const NeopBatch *b, NeopTensor 
     PetscCall(tr->model->ops.loss(tr->model, tr->tape, b, loss));
     PetscFunctionReturn(PETSC_SUCCESS);
   }
-  PetscCall(NeopModelForward(tr->model, tr->tape, b->a, &y));
+  if (b->pos) PetscCall(NeopModelForwardPoints(tr->model, tr->tape, b->a, b->pos, &y));
+  else PetscCall(NeopModelForward(tr->model, tr->tape, b->a, &y));
   PetscCall(NeopNormalizerDecodeOp(&tr->nu, tr->tape, y, &yd));
   PetscCall(NeopLoss(tr->tape, tr->loss, tr->loss_mean, yd, b->u, b->nglobal, loss));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -127,7 +137,8 @@ PetscErrorCode NeopTrainerTest(NeopTrainer tr, double *rel_l2)
     for (int i = 0; i < n; i++) idx[i] = ds->first + s + i;
     PetscCall(NeopTapeReset(tr->tape));
     PetscCall(NeopTrainerGatherBatch(tr, ds, idx, n, &b));
-    PetscCall(NeopModelForward(tr->model, tr->tape, b.a, &y));
+    if (b.pos) PetscCall(NeopModelForwardPoints(tr->model, tr->tape, b.a, b.pos, &y));
+    else PetscCall(NeopModelForward(tr->model, tr->tape, b.a, &y));
     PetscCall(NeopNormalizerDecodeOp(&tr->nu, tr->tape, y, &yd));
     PetscCall(be->to_host(pred, yd->data, sizeof(float) * (size_t)(n * per)));
     NeopRelL2PerSample(n, per, pred, ds->u + (int64_t)s * per, err);

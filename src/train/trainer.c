@@ -59,8 +59,10 @@ PetscErrorCode NeopTrainerSetFromOptions(NeopTrainer tr)
   PetscCall(PetscOptionsString("-loss", "training loss: rel_l2, h1, mse", NULL, loss, loss, sizeof(loss), NULL));
   PetscCall(PetscOptionsBool("-loss_mean", "average the loss over the global batch (default: sum, as the FNO scripts)", NULL, tr->loss_mean,
                              &tr->loss_mean, NULL));
-  PetscCall(PetscOptionsEnum("-normalize_a", "input normaliser", "NeopNormKind", norm_names, na, &na, NULL));
-  PetscCall(PetscOptionsEnum("-normalize_u", "target normaliser", "NeopNormKind", norm_names, nu, &nu, NULL));
+  PetscCall(PetscOptionsEnum("-normalize_a", "input normaliser (point sets with per-sample nodes: scalar)", "NeopNormKind", norm_names, na,
+                             &na, &tr->norm_a_set));
+  PetscCall(PetscOptionsEnum("-normalize_u", "target normaliser (point sets with per-sample nodes: scalar)", "NeopNormKind", norm_names, nu,
+                             &nu, &tr->norm_u_set));
   PetscCall(PetscOptionsString("-checkpoint", "best model by test error; the latest state goes to <name>.last.h5", NULL, tr->checkpoint,
                                tr->checkpoint, sizeof(tr->checkpoint), NULL));
   PetscCall(PetscOptionsString("-initial_checkpoint", "also write the initialised model, before the first step, here (to start another code from the same weights)",
@@ -115,6 +117,20 @@ static PetscErrorCode load_data(NeopTrainer tr)
     PetscCheck(tr->test->grid[d] == tn->grid[d], tr->comm, PETSC_ERR_USER_INPUT,
                "test grid differs from the training grid in dim %d (%d vs %d): train and test at one resolution; use neop eval for others",
                d, tr->test->grid[d], tn->grid[d]);
+  PetscCheck(tr->test->pdim == tn->pdim, tr->comm, PETSC_ERR_USER_INPUT, "test data %s and training data %s: %s",
+             test_path, tr->train_path, tn->pdim ? "a point set and a grid" : "a grid and a point set");
+  if (tn->pdim) {
+    /* point i of one sample is not point i of another unless the nodes are shared: per-channel statistics */
+    PetscBool same = (PetscBool)(tn->pos_shared && tr->test->pos_shared);
+    PetscCheck(same || (!(tr->norm_a_set && tr->norm_a == NEOP_NORM_POINTWISE) && !(tr->norm_u_set && tr->norm_u == NEOP_NORM_POINTWISE)),
+               tr->comm, PETSC_ERR_USER_INPUT,
+               "%s: a point set whose nodes differ between samples: point-wise normalisation has no meaning there, use -normalize_a/-normalize_u scalar",
+               tr->train_path);
+    if (!same && !tr->norm_a_set) tr->norm_a = NEOP_NORM_SCALAR;
+    if (!same && !tr->norm_u_set) tr->norm_u = NEOP_NORM_SCALAR;
+    PetscCheck(tr->loss != NEOP_LOSS_H1, tr->comm, PETSC_ERR_USER_INPUT, "-loss h1 differentiates on a grid; %s is a point set: use rel_l2 or mse",
+               tr->train_path);
+  }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -138,8 +154,13 @@ PetscErrorCode NeopTrainerSetUp(NeopTrainer tr)
   PetscCall(load_data(tr));
   /* the model is built once the data says its dimension, channels and grid */
   PetscCall(NeopModelCreate(tr->comm, &tr->model));
-  PetscCall(NeopModelSetShape(tr->model, tr->train->dim, tr->train->ca, tr->train->cu));
-  PetscCall(NeopModelSetGrid(tr->model, tr->train->grid));
+  if (tr->train->pdim) { /* point sets: the model's dimension is that of the coordinates */
+    PetscCall(NeopModelSetShape(tr->model, tr->train->pdim, tr->train->ca, tr->train->cu));
+    PetscCall(NeopModelSetPointSet(tr->model, PETSC_TRUE));
+  } else {
+    PetscCall(NeopModelSetShape(tr->model, tr->train->dim, tr->train->ca, tr->train->cu));
+    PetscCall(NeopModelSetGrid(tr->model, tr->train->grid));
+  }
   PetscCall(NeopModelSetFromOptions(tr->model));
   PetscCall(NeopModelSetUp(tr->model));
   PetscCall(NeopOptimizerCreate(tr->comm, tr->model->params, &tr->opt));
@@ -164,8 +185,14 @@ PetscErrorCode NeopTrainerRun(NeopTrainer tr)
   MPI_Comm_size(tr->comm, &size);
   PetscCall(NeopModelView(tr->model, NULL));
   PetscCall(NeopOptimizerView(tr->opt, NULL));
-  PetscCall(PetscPrintf(tr->comm, "data: %d train, %d test samples, grid", tr->train->nglobal, tr->test->nglobal));
-  for (int d = 0; d < tr->train->dim; d++) PetscCall(PetscPrintf(tr->comm, "%s%d", d ? " x " : " ", tr->train->grid[d]));
+  PetscCall(PetscPrintf(tr->comm, "data: %d train, %d test samples, ", tr->train->nglobal, tr->test->nglobal));
+  if (tr->train->pdim)
+    PetscCall(PetscPrintf(tr->comm, "point sets of %d nodes in %d-D (%s)", tr->train->grid[0], tr->train->pdim,
+                          tr->train->pos_shared ? "shared nodes" : "nodes per sample"));
+  else {
+    PetscCall(PetscPrintf(tr->comm, "grid"));
+    for (int d = 0; d < tr->train->dim; d++) PetscCall(PetscPrintf(tr->comm, "%s%d", d ? " x " : " ", tr->train->grid[d]));
+  }
   PetscCall(PetscPrintf(tr->comm, "; %d rank%s, global batch %d, loss %s (%s)\n", size, size > 1 ? "s" : "", (int)tr->batch_size,
                         NeopLossKindName(tr->loss), tr->loss_mean ? "mean" : "sum"));
   PetscCall(NeopTrainerLastPath(tr->checkpoint, last, sizeof(last)));

@@ -21,6 +21,7 @@ struct NeopTrainer_s {
   NeopLossKind loss;
   PetscBool    loss_mean;       /* divide by the global batch (else sum, as the FNO scripts) */
   NeopNormKind norm_a, norm_u;
+  PetscBool    norm_a_set, norm_u_set; /* given on the command line (point sets change the default) */
   PetscBool    resume, quiet, help;
   /* state */
   NeopDataset   *train, *test;   /* a encoded by na in place; u raw */

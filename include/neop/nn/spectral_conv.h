@@ -38,12 +38,14 @@ typedef struct {
   int cin, cout;
   int S[3];     /* grid points per spatial dim */
   int modes[3]; /* kept modes per dim (per sign in all dims but the last) */
+  int diag;     /* 1: depthwise (spectral gating): cin == cout, w[c] (cin, *modes, 2), Y[b,i,k] = X[b,i,k] W[i,k] */
 } NeopSpectralShape;
 
 /* The backend's kernels of the layer (a sub-table of NeopBackend). Buffers are
    backend memory:
      x  (N, cin, *S), y (N, cout, *S), w[c] (cin, cout, *modes, 2) for each corner c,
-     xk (K, N, cin, 2): the kept input modes, written by forward, read by backward,
+     (diag: w[c] (cin, *modes, 2)),
+   xk (K, N, cin, 2): the kept input modes, written by forward, read by backward,
      with K = NeopSpectralKeptModes(s).
    backward ADDS into dx and dw[c]; either may be NULL (dw: all corners NULL).
    The kernels keep transform plans and scratch per shape; cleanup releases
@@ -77,4 +79,17 @@ NeopSpectralMethod NeopSpectralChooseMethod(const NeopSpectralShape *s);
    1/(cin cout) * U(0, 1) for the real and the imaginary parts. w gets
    NeopSpectralCorners(dim) tensors. Not collective. */
 PetscErrorCode NeopSpectralConvAddParams(NeopParams *p, const char *prefix, int dim, int cin, int cout, const int *modes,
+                                         NeopTensor **w);
+
+/* Spectral gating (SpectFormer / GFNet's global filter restricted to the kept
+   modes): the transforms above with a depthwise mixing, each channel times its
+   own complex weight per kept mode:
+     y = irfftn(W * rfftn(x) on the kept modes, zero elsewhere), x, y (N, C, *S),
+   w[c] (C, m_1, ..., m_d, 2) for each of the nw = NeopSpectralCorners(d) corners.
+   Not collective. */
+PetscErrorCode NeopOpSpectralGate(NeopTape *t, NeopSpectralMethod method, NeopTensor *x, int nw, NeopTensor *const *w,
+                                  NeopTensor **y);
+/* Declares the corner weights "<prefix>.weights1", ... (C, *modes, 2), each
+   value N(0, std^2) (GFNet / SpectFormer: std 0.02). Not collective. */
+PetscErrorCode NeopSpectralGateAddParams(NeopParams *p, const char *prefix, int dim, int C, const int *modes, double std,
                                          NeopTensor **w);

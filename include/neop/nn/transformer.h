@@ -14,6 +14,7 @@
 #include <neop/ops.h>
 #include <neop/params.h>
 #include <neop/model.h>
+#include <neop/nn/spectral_conv.h>
 
 /* ---------------------------------------------------------------- kernels */
 
@@ -170,14 +171,35 @@ PetscErrorCode NeopLayerNormForward(NeopLayerNorm *ln, NeopTape *t, NeopTensor *
 PetscErrorCode NeopAttentionLayerForward(NeopAttentionLayer *a, NeopTape *t, NeopTensor *x, NeopTensor **y);
 PetscErrorCode NeopFeedForwardForward(NeopFeedForward *f, NeopTape *t, NeopTensor *x, NeopTensor **y);
 
-/* One pre-norm residual block: x + Attn(LN1(x)), then + FFN(LN2(.)). */
+/* Spectral token mixing (SpectFormer-style spectral gating) over the grid of
+   the tokens: tokens (N, P, width), P = prod S points in row-major order ->
+   field (N, width, *S) -> NeopOpSpectralGate (one complex weight per channel
+   and kept FNO mode, zero beyond) -> tokens (N, P, width). */
+typedef struct {
+  int                width, dim, modes[3];
+  int                grid[3];                      /* the grid of the tokens (NeopTransformerSetGrid) */
+  NeopSpectralMethod method;
+  NeopTensor        *w[NEOP_SPECTRAL_MAX_CORNERS]; /* corner weights (width, *modes, 2) */
+} NeopSpectralMixer;
+
+/* Declares "<name>.weights1", ... N(0, 0.02^2) as GFNet / SpectFormer. Not collective. */
+PetscErrorCode NeopSpectralMixerSetUp(NeopSpectralMixer *s, NeopParams *p, const char *name, int width, int dim, const int *modes,
+                                      NeopSpectralMethod method);
+/* x (N, prod grid, width) -> (N, prod grid, width); s->grid must be set. */
+PetscErrorCode NeopSpectralMixerForward(NeopSpectralMixer *s, NeopTape *t, NeopTensor *x, NeopTensor **y);
+
+/* One pre-norm residual block: x + Attn(LN1(x)), then + FFN(LN2(.)).
+   A spectral block mixes with 'spec' instead of 'attn'. */
 typedef struct {
   NeopLayerNorm      ln1, ln2;
   NeopAttentionLayer attn;
   NeopFeedForward    ffn;
+  NeopSpectralMixer  spec;
 } NeopTransformerBlock;
 
 PetscErrorCode NeopTransformerBlockForward(NeopTransformerBlock *b, NeopTape *t, NeopTensor *x, NeopTensor **y);
+/* The spectral block: x + SpectralMixer(LN1(x)), then + FFN(LN2(.)). */
+PetscErrorCode NeopTransformerSpectralBlockForward(NeopTransformerBlock *b, NeopTape *t, NeopTensor *x, NeopTensor **y);
 
 /* ----------------------------------------------------------- the backbone */
 
@@ -201,19 +223,25 @@ typedef struct {
   PetscBool         final_norm;
   double            init_std;    /* see NeopTransformerInit */
   int               conv_embed;  /* physics attention: kernel of conv x / fx projections on 2-D grids, 0: Linear */
+  int               spectral_layers;    /* the first k blocks mix tokens with NeopSpectralMixer (needs NeopTransformerSetSpatialDim) */
+  int               spectral_modes[3];  /* their kept modes per dim (0: 12) */
+  NeopSpectralMethod spectral_transform;
 } NeopTransformerConfig;
 
 /* Collective on comm. */
 PetscErrorCode NeopTransformerCreate(MPI_Comm comm, NeopTransformer *tr);
 PetscErrorCode NeopTransformerSetOptionsPrefix(NeopTransformer tr, const char *prefix);
 PetscErrorCode NeopTransformerSetDefaults(NeopTransformer tr, const NeopTransformerConfig *cfg);
-/* Options (with the prefix): -layers -width -heads -attention -slices -mlp_ratio -ffn -final_norm -init_std -conv_embed. */
+/* Options (with the prefix): -layers -width -heads -attention -slices -mlp_ratio -ffn -final_norm -init_std -conv_embed
+   -spectral_layers -spectral_modes -spectral_transform. */
 PetscErrorCode NeopTransformerSetFromOptions(NeopTransformer tr);
 PetscErrorCode NeopTransformerGetConfig(NeopTransformer tr, NeopTransformerConfig *cfg);
 /* Records every option value in the model (not collective). */
 PetscErrorCode NeopTransformerRecordOptions(NeopTransformer tr, NeopModel m);
 PetscErrorCode NeopTransformerSetUp(NeopTransformer tr, NeopParams *p, const char *name_prefix);
-/* The grid of the tokens (row-major points of a dim-D grid S): needed by conv projections. Not collective. */
+/* Spatial dims of the token grid, before SetUp: the shape of the spectral blocks' weights. Not collective. */
+PetscErrorCode NeopTransformerSetSpatialDim(NeopTransformer tr, int dim);
+/* The grid of the tokens (row-major points of a dim-D grid S): needed by conv projections and spectral blocks. Not collective. */
 PetscErrorCode NeopTransformerSetGrid(NeopTransformer tr, int dim, const int *S);
 PetscErrorCode NeopTransformerForward(NeopTransformer tr, NeopTape *t, NeopTensor *x, NeopTensor **y);
 PetscErrorCode NeopTransformerView(NeopTransformer tr, PetscViewer viewer);

@@ -193,8 +193,8 @@ static PetscErrorCode entry_create(const NeopSpectralShape *s, Entry **out)
   Cmax    = PetscMax(s->cin, s->cout);
   NC      = (int64_t)s->N * Cmax;
 
-  e->Wt   = falloc(e->K * s->cin * s->cout * 2, &ok);
-  e->dWt  = falloc(e->K * s->cin * s->cout * 2, &ok);
+  e->Wt   = falloc(s->diag ? 1 : e->K * s->cin * s->cout * 2, &ok); /* depthwise mixing reads w directly */
+  e->dWt  = falloc(s->diag ? 1 : e->K * s->cin * s->cout * 2, &ok);
   e->G    = falloc(e->K * NC * 2, &ok);
   e->Gx   = falloc(e->K * s->N * s->cin * 2, &ok);
   e->lidx = (int64_t *)malloc(sizeof(int64_t) * (size_t)e->K);
@@ -325,11 +325,58 @@ static void transpose_weights(const Entry *e, const float *const *w)
     }
 }
 
+/* depthwise (diag): G[q][b][i] = xk[q][b][i] w[c][i][j] / P, q = c Mc + j */
+static void mix_forward_diag(const Entry *e, const float *const *w, const float *xk)
+{
+  int64_t N = e->s.N, C = e->s.cin, Mc = e->Mc;
+  float   s = 1.f / (float)e->P;
+#pragma omp parallel for if (e->K * N * C > 65536)
+  for (int64_t q = 0; q < e->K; q++)
+    for (int64_t b = 0; b < N; b++)
+      for (int64_t i = 0; i < C; i++) {
+        const float *x = xk + ((q * N + b) * C + i) * 2, *wq = w[q / Mc] + (i * Mc + q % Mc) * 2;
+        float       *g = e->G + ((q * N + b) * C + i) * 2;
+        g[0]           = s * (x[0] * wq[0] - x[1] * wq[1]);
+        g[1]           = s * (x[0] * wq[1] + x[1] * wq[0]);
+      }
+}
+
+/* depthwise: dw[c][i][j] += sum_b conj(xk) G; Gx = G conj(w) (if want_x) */
+static void mix_backward_diag(const Entry *e, const float *const *w, const float *xk, float *const *dw, PetscBool want_x)
+{
+  int64_t N = e->s.N, C = e->s.cin, Mc = e->Mc;
+#pragma omp parallel for if (e->K * N * C > 65536)
+  for (int64_t q = 0; q < e->K; q++)
+    for (int64_t i = 0; i < C; i++) {
+      const float *wq = w[q / Mc] + (i * Mc + q % Mc) * 2;
+      float        re = 0, im = 0;
+      for (int64_t b = 0; b < N; b++) {
+        const float *x = xk + ((q * N + b) * C + i) * 2, *g = e->G + ((q * N + b) * C + i) * 2;
+        re += x[0] * g[0] + x[1] * g[1];
+        im += x[0] * g[1] - x[1] * g[0];
+        if (want_x) {
+          float *gx = e->Gx + ((q * N + b) * C + i) * 2;
+          gx[0]     = g[0] * wq[0] + g[1] * wq[1];
+          gx[1]     = g[1] * wq[0] - g[0] * wq[1];
+        }
+      }
+      if (dw) {
+        float *d = dw[q / Mc] + (i * Mc + q % Mc) * 2;
+        d[0] += re;
+        d[1] += im;
+      }
+    }
+}
+
 /* G[q] (N, cout) = xk[q] (N, cin) Wt[q] (cin, cout) / P */
 static void mix_forward(const Entry *e, const float *const *w, const float *xk)
 {
   int         N = e->s.N, cin = e->s.cin, cout = e->s.cout;
   const float alpha[2] = {1.f / (float)e->P, 0}, zero[2] = {0, 0};
+  if (e->s.diag) {
+    mix_forward_diag(e, w, xk);
+    return;
+  }
   transpose_weights(e, w);
   for (int64_t q = 0; q < e->K; q++)
     cblas_cgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, cout, cin, alpha, xk + q * N * cin * 2, cin,
@@ -342,6 +389,10 @@ static void mix_backward(const Entry *e, const float *const *w, const float *xk,
   int         N = e->s.N, cin = e->s.cin, cout = e->s.cout;
   int64_t     io = (int64_t)cin * cout;
   const float one[2] = {1, 0}, zero[2] = {0, 0};
+  if (e->s.diag) {
+    mix_backward_diag(e, w, xk, dw, want_x);
+    return;
+  }
   if (dw) {
     for (int64_t q = 0; q < e->K; q++)
       cblas_cgemm(CblasRowMajor, CblasConjTrans, CblasNoTrans, cin, cout, N, one, xk + q * N * cin * 2, cin,
