@@ -94,6 +94,17 @@ void neop_cpu_unary_forward(NeopUnaryKind kind, int64_t n, const float *x, float
 #pragma omp parallel for simd if (n > 65536)
     for (int64_t i = 0; i < n; i++) y[i] = tanhf(sinf((float)M_PI * (x[i] + 1.f))) + x[i];
     break;
+  case NEOP_UNARY_SILU_SIN:
+#pragma omp parallel for simd if (n > 65536)
+    for (int64_t i = 0; i < n; i++) {
+      float s = sinf((float)M_PI * (x[i] + 1.f));
+      y[i]    = s / (1.f + expf(-s)) + x[i];
+    }
+    break;
+  case NEOP_UNARY_SILU_ID:
+#pragma omp parallel for simd if (n > 65536)
+    for (int64_t i = 0; i < n; i++) y[i] = x[i] / (1.f + expf(-x[i])) + x[i];
+    break;
   case NEOP_UNARY_COUNT:
     break;
   }
@@ -143,6 +154,13 @@ static void unary_derivative(NeopUnaryKind kind, int64_t n, const float *x, cons
     break;
   case NEOP_UNARY_TANH_SIN:
     DERIV_LOOP(float t = tanhf(sinf((float)M_PI * (x[i] + 1.f))); d_ = (1.f - t * t) * (float)M_PI * cosf((float)M_PI * (x[i] + 1.f)) + 1.f)
+    break;
+  case NEOP_UNARY_SILU_SIN:
+    DERIV_LOOP(float th = (float)M_PI * (x[i] + 1.f); float s = sinf(th); float g = 1.f / (1.f + expf(-s));
+               d_ = g * (1.f + s * (1.f - g)) * (float)M_PI * cosf(th) + 1.f)
+    break;
+  case NEOP_UNARY_SILU_ID:
+    DERIV_LOOP(float s = 1.f / (1.f + expf(-x[i])); d_ = s * (1.f + x[i] * (1.f - s)) + 1.f)
     break;
   case NEOP_UNARY_COUNT:
     break;
