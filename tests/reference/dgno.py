@@ -38,14 +38,15 @@ def act(name):
 
 
 class ONet(torch.nn.Module):
-    def __init__(self, in_x, in_b, width, layers, l, at, ab, deeponet=False):
+    def __init__(self, in_x, in_b, width, layers, l, at, ab, deeponet=False, zero_init=False):
         super().__init__()
         self.t = torch.nn.ModuleList([torch.nn.Linear(in_x if i == 0 else width, width) for i in range(layers)])
         self.b = torch.nn.ModuleList([torch.nn.Linear(in_b if i == 0 else width, width) for i in range(layers)])
         self.l, self.at, self.ab, self.deeponet = l, act(at), act(ab), deeponet
-        w = torch.empty(l).uniform_(-1, 1)  # nonzero, so every weight matters
+        # fixtures: w nonzero, so that every weight matters; training (zero_init): w = 0, bias 0 as the reference
+        w = torch.zeros(l) if zero_init else torch.empty(l).uniform_(-1, 1)
         self.w = torch.nn.ParameterList([torch.nn.Parameter(w[k : k + 1].clone()) for k in range(l)])
-        self.bias = torch.nn.Parameter(torch.tensor([0.3]))
+        self.bias = torch.nn.Parameter(torch.tensor([0.0 if zero_init else 0.3]))
 
     def forward(self, x, beta):  # x (P, d), beta (N, in_b) -> (N, P)
         L = len(self.t)
@@ -232,6 +233,28 @@ class DGNO(torch.nn.Module):
         r = left - self.f * self.v.mean()
         pde = r.norm(dim=1).mean() + torch.topk(r * r, self.topk, dim=1)[0].sum()
         return self.w_data * loss_a + self.w_pde * pde, loss_a, pde
+
+
+def lhs_centres(nc, R, gen):
+    """Latin hypercube centres (nc, 2) in [R, 1-R]^2 (one per stratum per dim, strata shuffled)."""
+    cols = [(torch.randperm(nc, generator=gen) + torch.rand(nc, generator=gen)) / nc for _ in range(2)]
+    return R + (1 - 2 * R) * torch.stack(cols, 1)
+
+
+def darcy_multionet(S=29):
+    """examples/darcy/multionet.opts: CNN 1-32-64-128 (5x5, stride 2) + linear 128, MultiONet [128] x 5, l = 4,
+    trunk silu_sin, branch silu (422,533 parameters at S = 29)."""
+    enc = CNNEncoder(1, S, [32, 64, 128], 5, 2, [], 128)
+    return MultiONetModel(S, enc, ONet(2, 128, 128, 5, 4, "silu_sin", "silu", zero_init=True))
+
+
+def darcy_dgno(S=29):
+    """examples/darcy/dgno.opts: CNN 1-64-64-64 (3x3, stride 2) + 256-128-128-128, decoders [100] x 6, l = 5,
+    tanh_sin; f = 1, R = 1e-4, 9 x 9 mesh, top 20, w_data 0.25, w_pde 1 (368,828 parameters at S = 29)."""
+    enc = CNNEncoder(1, S, [64, 64, 64], 3, 2, [128, 128], 128)
+    u = ONet(2, 128, 100, 6, 5, "tanh_sin", "tanh_sin", zero_init=True)
+    a = ONet(2, 128, 100, 6, 5, "tanh_sin", "tanh_sin", zero_init=True)
+    return DGNO(S, enc, u, a, f=1.0, R=1e-4, nmesh=9, topk=20, w_data=0.25, w_pde=1.0)
 
 
 def case(h, name, module, x, named):
