@@ -139,14 +139,24 @@ PetscErrorCode NeopBurgersDestroy(NeopBurgers *bp)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* ---- the "burgers" generator: a = u0 (1, n), u = u(T) (1, n) or the trajectory (nt, 1, n) ---- */
+/* ---- the "burgers" generator: a = u0 (1, n), u = u(T) (1, n) or the trajectory (nt, 1, n) ----
+   -burgers_bc dirichlet: u = 0 at x = 0 and 1, nodes j/n (n + 1 stored) as DGenNO's Burgers
+   example (there on [-1,1]). Burgers keeps odd data odd, so the Dirichlet problem is the
+   periodic one of the odd extension: with y = x/2 and v = u/2 (v_t + v v_y = (nu/4) v_yy on a
+   period 1 in y), on 2n points; u0 is the odd part (g(y) - g(-y))/2 of a periodic GRF sample g
+   (zero at y = 0 and 1/2). */
+
+typedef enum { BC_PERIODIC, BC_DIRICHLET } BurgersBC;
+static const char *const bc_names[] = {"periodic", "dirichlet", "BurgersBC", "BC_", NULL};
 
 typedef struct {
   PetscReal       nu, dt, T, alpha, tau, sigma;
   PetscInt        n, nt;
+  BurgersBC       bc;
+  int             ns;     /* solver grid: n, or 2n (Dirichlet) */
   NeopGRFPeriodic grf;
   NeopBurgers     solver;
-  double         *u0, *u; /* (n), (max(nt, 1), n) */
+  double         *g, *u0, *u; /* (ns), (ns), (max(nt, 1), ns) */
 } GenBurgers;
 
 static PetscErrorCode gen_setfromoptions(NeopGenerator g, PetscOptionItems *PetscOptionsObject)
@@ -156,7 +166,9 @@ static PetscErrorCode gen_setfromoptions(NeopGenerator g, PetscOptionItems *Pets
   PetscFunctionBegin;
   PetscOptionsHeadBegin(PetscOptionsObject, "Burgers generator (-pde burgers), FNO Burgers data by default");
   PetscCall(PetscOptionsReal("-burgers_nu", "viscosity", NULL, d->nu, &d->nu, NULL));
-  PetscCall(PetscOptionsInt("-burgers_grid", "grid points on [0,1) (solved and stored)", NULL, d->n, &d->n, NULL));
+  PetscCall(PetscOptionsEnum("-burgers_bc", "boundary conditions (dirichlet: u(0) = u(1) = 0, n + 1 nodes stored)", NULL, bc_names,
+                             (PetscEnum)d->bc, (PetscEnum *)&d->bc, NULL));
+  PetscCall(PetscOptionsInt("-burgers_grid", "grid intervals n on [0,1] (periodic: n points of [0,1), dirichlet: n + 1 nodes)", NULL, d->n, &d->n, NULL));
   PetscCall(PetscOptionsReal("-burgers_dt", "largest ETDRK4 time step", NULL, d->dt, &d->dt, NULL));
   PetscCall(PetscOptionsReal("-burgers_T", "final time", NULL, d->T, &d->T, NULL));
   PetscCall(PetscOptionsInt("-burgers_nt", "stored times (i+1) T/nt, i < nt; 0: only u(T), as a stationary map", NULL, d->nt, &d->nt, NULL));
@@ -172,6 +184,7 @@ static PetscErrorCode gen_setfromoptions(NeopGenerator g, PetscOptionItems *Pets
   PetscCheck(d->alpha > 0 && d->tau > 0 && d->sigma > 0, g->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-burgers_grf_alpha %g, -burgers_grf_tau %g, -burgers_grf_sigma %g: must be positive", (double)d->alpha, (double)d->tau,
              (double)d->sigma);
+  PetscCall(NeopGeneratorRecordOption(g, "-burgers_bc", "%s", bc_names[d->bc]));
   PetscCall(NeopGeneratorRecordOption(g, "-burgers_nu", "%.17g", (double)d->nu));
   PetscCall(NeopGeneratorRecordOption(g, "-burgers_grid", "%d", (int)d->n));
   PetscCall(NeopGeneratorRecordOption(g, "-burgers_dt", "%.17g", (double)d->dt));
@@ -192,20 +205,21 @@ static PetscErrorCode gen_setup(NeopGenerator g)
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_size(g->solve_comm, &size));
   PetscCheck(size == 1, g->comm, PETSC_ERR_SUP, "Burgers: a sample is solved on one rank (solve communicator of %d ranks)", size);
+  d->ns      = d->bc == BC_DIRICHLET ? 2 * (int)d->n : (int)d->n;
   g->dim     = 1;
-  g->grid[0] = (int)d->n;
+  g->grid[0] = d->bc == BC_DIRICHLET ? (int)d->n + 1 : (int)d->n;
   g->ca      = 1;
   g->cu      = 1;
   g->nt      = (int)d->nt;
-  PetscCall(PetscMalloc1(d->n, &g->coords[0]));
-  for (PetscInt j = 0; j < d->n; j++) g->coords[0][j] = (double)j / d->n;
+  PetscCall(PetscMalloc1(g->grid[0], &g->coords[0]));
+  for (PetscInt j = 0; j < g->grid[0]; j++) g->coords[0][j] = (double)j / d->n;
   if (d->nt) {
     PetscCall(PetscMalloc1(d->nt, &g->t));
     for (PetscInt i = 0; i < d->nt; i++) g->t[i] = d->T * (i + 1) / d->nt;
   }
-  PetscCall(NeopGRFPeriodicCreate(1, (int)d->n, d->alpha, d->tau, d->sigma, &d->grf));
-  PetscCall(NeopBurgersCreate((int)d->n, d->nu, d->dt, d->T / nout, &d->solver));
-  PetscCall(PetscMalloc2(d->n, &d->u0, (size_t)nout * d->n, &d->u));
+  PetscCall(NeopGRFPeriodicCreate(1, d->ns, d->alpha, d->tau, d->sigma, &d->grf));
+  PetscCall(NeopBurgersCreate(d->ns, d->bc == BC_DIRICHLET ? d->nu / 4 : d->nu, d->dt, d->T / nout, &d->solver));
+  PetscCall(PetscMalloc3(d->ns, &d->g, d->ns, &d->u0, (size_t)nout * d->ns, &d->u));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -217,10 +231,22 @@ static PetscErrorCode gen_sample(NeopGenerator g, int64_t index, float *a, float
 
   PetscFunctionBegin;
   NeopRngInit(&r, g->seed, NEOP_RNG_DATA, (uint64_t)index);
-  PetscCall(NeopGRFPeriodicSample(d->grf, &r, d->u0));
-  PetscCall(NeopBurgersSolve(d->solver, d->u0, nout, d->u));
-  for (PetscInt j = 0; j < d->n; j++) a[j] = (float)d->u0[j];
-  for (size_t j = 0; j < (size_t)nout * d->n; j++) u[j] = (float)d->u[j];
+  if (d->bc == BC_PERIODIC) {
+    PetscCall(NeopGRFPeriodicSample(d->grf, &r, d->u0));
+    PetscCall(NeopBurgersSolve(d->solver, d->u0, nout, d->u));
+    for (PetscInt j = 0; j < d->n; j++) a[j] = (float)d->u0[j];
+    for (size_t j = 0; j < (size_t)nout * d->n; j++) u[j] = (float)d->u[j];
+  } else { /* v0 = u0/2 = the odd part of g, halved; u = 2 v on the nodes y = j/(2n), j <= n */
+    int ns = d->ns, S = (int)d->n + 1;
+    PetscCall(NeopGRFPeriodicSample(d->grf, &r, d->g));
+    for (int j = 0; j < ns; j++) d->u0[j] = 0.25 * (d->g[j] - d->g[(ns - j) % ns]);
+    PetscCall(NeopBurgersSolve(d->solver, d->u0, nout, d->u));
+    for (int j = 0; j < S; j++) a[j] = (float)(2 * d->u0[j]);
+    for (int i = 0; i < nout; i++)
+      for (int j = 0; j < S; j++) u[(size_t)i * S + j] = (float)(2 * d->u[(size_t)i * ns + j]);
+    a[0] = a[S - 1] = 0.f; /* exactly: the odd extension vanishes there */
+    for (int i = 0; i < nout; i++) u[(size_t)i * S] = u[(size_t)i * S + S - 1] = 0.f;
+  }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -231,7 +257,7 @@ static PetscErrorCode gen_destroy(NeopGenerator g)
   PetscFunctionBegin;
   PetscCall(NeopGRFPeriodicDestroy(&d->grf));
   PetscCall(NeopBurgersDestroy(&d->solver));
-  PetscCall(PetscFree2(d->u0, d->u));
+  PetscCall(PetscFree3(d->g, d->u0, d->u));
   PetscCall(PetscFree(g->coords[0]));
   PetscCall(PetscFree(g->t));
   PetscCall(PetscFree(g->data));
@@ -251,6 +277,7 @@ PetscErrorCode NeopGeneratorCreate_Burgers(NeopGenerator g)
   d->dt                  = 1e-4;
   d->T                   = 1.0;
   d->nt                  = 0;
+  d->bc                  = BC_PERIODIC;
   d->alpha               = 2.0;
   d->tau                 = 5.0;
   d->sigma               = 25.0;

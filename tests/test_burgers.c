@@ -62,7 +62,7 @@ static PetscErrorCode check_generator(void)
   PetscCall(g->ops.setup(g));
   NeopTestCheck(g->dim == 1 && g->grid[0] == n && g->ca == 1 && g->cu == 1 && g->nt == nt && g->t[nt - 1] == 1.0 && g->coords[0][1] == 1.0 / n,
                 "burgers generator: dim %d grid %d ca %d cu %d nt %d, t = 0.25 .. %g", g->dim, g->grid[0], g->ca, g->cu, g->nt, g->t[nt - 1]);
-  NeopTestCheck(g->noptions == 8, "burgers generator records its 8 options (%d)", g->noptions);
+  NeopTestCheck(g->noptions == 9, "burgers generator records its 9 options (%d)", g->noptions);
   PetscCall(PetscMalloc5(n, &a, (size_t)nt * n, &u, (size_t)nt * n, &u2, n, &u0, (size_t)nt * n, &ud));
   PetscCall(g->ops.sample(g, 5, a, u));
   PetscCall(g->ops.sample(g, 5, a, u2));

@@ -88,6 +88,69 @@ static PetscErrorCode dgno_loss_at(NeopModel m, NeopTensor *ain, double *L, Pets
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* a small dgno with the common options plus 'extra' on (2, 1, 9^dim) inputs and outc output channels:
+   forward shape, u = 0 on the boundary, directional derivative of the PDE loss against differences */
+static PetscErrorCode check_model(const char *what, const char *extra, int dim, int outc, PetscBool check_record)
+{
+  const char *common = "-model dgno -dgno_latent 6 -dgno_sensors 9 -dgno_enc_widths 12 -dgno_u_width 8 -dgno_u_layers 3 "
+                       "-dgno_u_sum_layers 2 -dgno_a_width 8 -dgno_a_layers 3 -dgno_a_sum_layers 2 -dgno_ncentres 10 "
+                       "-dgno_nquad 5 -dgno_topk 3 -dgno_radius 1e-2";
+  NeopModel   m;
+  NeopTape   *t;
+  NeopTensor *a, *y;
+  int         shape[4] = {2, 1, 9, 9}, P = dim == 2 ? 81 : 9;
+  double      L0, Lp, Lm, gd = 0, h = 1e-3, bnd = 0;
+  float      *dir, *p0;
+  PetscBool   found = PETSC_FALSE;
+
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsInsertString(NULL, common));
+  PetscCall(PetscOptionsInsertString(NULL, extra));
+  PetscCall(NeopModelCreate(PETSC_COMM_WORLD, &m));
+  PetscCall(NeopModelSetShape(m, dim, 1, outc));
+  PetscCall(NeopModelSetFromOptions(m));
+  PetscCall(NeopModelSetUp(m));
+  if (check_record) {
+    for (int i = 0; i < m->noptions; i++)
+      if (!strcmp(m->option_name[i], "-dgno_u_sum_layers") && !strcmp(m->option_value[i], "2")) found = PETSC_TRUE;
+    NeopTestCheck(found, "-dgno_u_sum_layers 2 recorded (%d options)", m->noptions);
+  }
+  /* w_k start at 0: make them nonzero so that every parameter reaches the loss */
+  for (int i = 0; i < m->params->n; i++)
+    if (strstr(m->params->list[i]->name, ".w.")) m->params->list[i]->tensor.data[0] = 0.5f;
+  PetscCall(NeopTapeCreate(&t));
+  PetscCall(NeopTapeTensor(t, 2 + dim, shape, &a));
+  for (int s = 0; s < 2; s++)
+    for (int i = 0; i < P; i++) a->data[s * P + i] = dim == 2 ? 1.f + 0.5f * (float)sin(0.7 * i + s) : (float)(sin(M_PI * i / 8.0) * (1 + 0.3 * s));
+  PetscCall(NeopModelForward(m, t, a, &y));
+  NeopTestCheck(y->ndim == 2 + dim && y->shape[0] == 2 && y->shape[1] == outc && y->shape[2] == 9 && (dim == 1 || y->shape[3] == 9),
+                "%s: forward gives (2, %d, 9%s)", what, outc, dim == 2 ? ", 9" : "");
+  if (dim == 2)
+    for (int s = 0; s < 2; s++)
+      for (int i = 0; i < 9; i++) bnd = PetscMax(bnd, PetscMax(fabs(y->data[s * 81 + i]), fabs(y->data[s * 81 + 9 * i])));
+  else
+    for (int s = 0; s < 2 * outc; s++) bnd = PetscMax(bnd, PetscMax(fabs(y->data[s * 9]), fabs(y->data[s * 9 + 8])));
+  NeopTestCheck(bnd < 1e-5, "%s: u = 0 on the boundary (max %.3g)", what, bnd);
+  /* directional derivative of the PDE loss through encoder and u decoder */
+  PetscCall(dgno_loss_at(m, a, &L0, PETSC_TRUE));
+  PetscCall(PetscMalloc2(m->params->total, &dir, m->params->total, &p0));
+  NeopTestRandom(5, m->params->total, -1, 1, dir);
+  PetscCall(PetscArraycpy(p0, m->params->data, m->params->total));
+  for (int64_t i = 0; i < m->params->total; i++) gd += (double)dir[i] * m->params->grad[i];
+  for (int64_t i = 0; i < m->params->total; i++) m->params->data[i] = p0[i] + (float)h * dir[i];
+  PetscCall(dgno_loss_at(m, a, &Lp, PETSC_FALSE));
+  for (int64_t i = 0; i < m->params->total; i++) m->params->data[i] = p0[i] - (float)h * dir[i];
+  PetscCall(dgno_loss_at(m, a, &Lm, PETSC_FALSE));
+  PetscCall(PetscArraycpy(m->params->data, p0, m->params->total));
+  NeopTestCheck(fabs((Lp - Lm) / (2 * h) - gd) <= 2e-2 * fabs(gd) + 1e-3, "%s: dgno PDE loss: directional derivative %.6g vs differences %.6g",
+                what, gd, (Lp - Lm) / (2 * h));
+  PetscCall(PetscFree2(dir, p0));
+  PetscCall(NeopTapeDestroy(&t));
+  PetscCall(NeopModelDestroy(&m));
+  PetscCall(PetscOptionsClear(NULL));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 int main(int argc, char **argv)
 {
   PetscCall(NeopTestInitialize(&argc, &argv));
@@ -116,54 +179,11 @@ int main(int argc, char **argv)
     NeopWendland(2, z, &v, dv);
     NeopTestCheck(fabs(v - 1.0) < 1e-15, "2-D Wendland v(0) = (35 0 + 18 0 + 3)/3 = 1 (%g)", v);
   }
-  {
-    NeopModel   m;
-    NeopTape   *t;
-    NeopTensor *a, *y;
-    int         shape[4] = {2, 1, 9, 9};
-    double      L0, Lp, Lm, gd = 0, h = 1e-3, bnd = 0;
-    float      *dir, *p0;
-    PetscBool   found = PETSC_FALSE;
-
-    PetscCall(PetscOptionsInsertString(NULL, "-model dgno -dgno_latent 6 -dgno_sensors 9 -dgno_enc_widths 12 -dgno_u_width 8 -dgno_u_layers 3 "
-                                             "-dgno_u_sum_layers 2 -dgno_a_width 8 -dgno_a_layers 3 -dgno_a_sum_layers 2 -dgno_ncentres 10 "
-                                             "-dgno_nquad 5 -dgno_topk 3 -dgno_radius 1e-2"));
-    PetscCall(NeopModelRegisterAll());
-    PetscCall(NeopModelCreate(PETSC_COMM_WORLD, &m));
-    PetscCall(NeopModelSetShape(m, 2, 1, 1));
-    PetscCall(NeopModelSetFromOptions(m));
-    PetscCall(NeopModelSetUp(m));
-    for (int i = 0; i < m->noptions; i++)
-      if (!strcmp(m->option_name[i], "-dgno_u_sum_layers") && !strcmp(m->option_value[i], "2")) found = PETSC_TRUE;
-    NeopTestCheck(found, "-dgno_u_sum_layers 2 recorded (%d options)", m->noptions);
-    /* w_k start at 0: make them nonzero so that every parameter reaches the loss */
-    for (int i = 0; i < m->params->n; i++)
-      if (strstr(m->params->list[i]->name, ".w.")) m->params->list[i]->tensor.data[0] = 0.5f;
-    PetscCall(NeopTapeCreate(&t));
-    PetscCall(NeopTapeTensor(t, 4, shape, &a));
-    for (int s = 0; s < 2; s++)
-      for (int i = 0; i < 81; i++) a->data[s * 81 + i] = 1.f + 0.5f * (float)sin(0.7 * i + s);
-    PetscCall(NeopModelForward(m, t, a, &y));
-    NeopTestCheck(y->ndim == 4 && y->shape[0] == 2 && y->shape[1] == 1 && y->shape[2] == 9 && y->shape[3] == 9, "dgno forward gives (2, 1, 9, 9)");
-    for (int s = 0; s < 2; s++)
-      for (int i = 0; i < 9; i++) bnd = PetscMax(bnd, PetscMax(fabs(y->data[s * 81 + i]), fabs(y->data[s * 81 + 9 * i])));
-    NeopTestCheck(bnd < 1e-5, "u = 0 on the boundary (max %.3g)", bnd);
-    /* directional derivative of the PDE loss through encoder and u decoder */
-    PetscCall(dgno_loss_at(m, a, &L0, PETSC_TRUE));
-    PetscCall(PetscMalloc2(m->params->total, &dir, m->params->total, &p0));
-    NeopTestRandom(5, m->params->total, -1, 1, dir);
-    PetscCall(PetscArraycpy(p0, m->params->data, m->params->total));
-    for (int64_t i = 0; i < m->params->total; i++) gd += (double)dir[i] * m->params->grad[i];
-    for (int64_t i = 0; i < m->params->total; i++) m->params->data[i] = p0[i] + (float)h * dir[i];
-    PetscCall(dgno_loss_at(m, a, &Lp, PETSC_FALSE));
-    for (int64_t i = 0; i < m->params->total; i++) m->params->data[i] = p0[i] - (float)h * dir[i];
-    PetscCall(dgno_loss_at(m, a, &Lm, PETSC_FALSE));
-    PetscCall(PetscArraycpy(m->params->data, p0, m->params->total));
-    NeopTestCheck(fabs((Lp - Lm) / (2 * h) - gd) <= 2e-2 * fabs(gd) + 1e-3,
-                  "dgno PDE loss: directional derivative %.6g vs differences %.6g", gd, (Lp - Lm) / (2 * h));
-    PetscCall(PetscFree2(dir, p0));
-    PetscCall(NeopTapeDestroy(&t));
-    PetscCall(NeopModelDestroy(&m));
-  }
+  PetscCall(NeopModelRegisterAll());
+  PetscCall(check_model("primal form, MLP encoder", "", 2, 1, PETSC_TRUE));
+  PetscCall(check_model("mixed form, CNN encoder", "-dgno_form mixed -dgno_s_width 8 -dgno_s_layers 3 -dgno_s_sum_layers 2 -dgno_enc cnn "
+                        "-dgno_enc_channels 4,5 -dgno_enc_hidden 6", 2, 1, PETSC_FALSE));
+  PetscCall(check_model("Burgers, test functions in x", "-dgno_pde burgers -dgno_nu 0.05 -dgno_u_act_branch silu_id", 1, 3, PETSC_FALSE));
+  PetscCall(check_model("Burgers, test functions in (x, t)", "-dgno_pde burgers -dgno_nu 0.05 -dgno_test spacetime -dgno_T 0.5", 1, 3, PETSC_FALSE));
   return NeopTestFinalize();
 }

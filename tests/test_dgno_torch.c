@@ -1,10 +1,13 @@
 /* MultiONet and DeepONet values, coordinate derivatives and parameter gradients
-   of a loss containing du/dx, and the weak-form residual and loss, against
-   PyTorch (tests/reference/dgno.py -> tests/fixtures/dgno.h5; du/dx there comes
-   from torch.autograd). Tolerance: 1e-4 relative. */
+   of a loss containing du/dx, the weak-form residuals and losses (Darcy primal
+   and mixed, Burgers with test functions in x or in (x, t)), and the supervised
+   MultiONet and DGNO models with the CNN encoder, against PyTorch
+   (tests/reference/dgno.py -> tests/fixtures/dgno.h5; du/dx there comes from
+   torch.autograd). Tolerance: 1e-4 relative. */
 #include "testing.h"
 #include <neop/nn/onet.h>
 #include <neop/nn/weak_form.h>
+#include <neop/models.h>
 
 #define RTOL 1e-4
 #define ATOL 1e-5
@@ -99,6 +102,144 @@ static PetscErrorCode compare_grads(NeopONet *net, const char *g, PetscBool wjoi
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+static PetscErrorCode small_net(NeopONet *net, NeopUnaryKind at, NeopUnaryKind ab)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(net, sizeof(*net)));
+  net->width      = 6;
+  net->layers     = 4;
+  net->sum_layers = 3;
+  net->act_trunk  = at;
+  net->act_branch = ab;
+  net->in_trunk   = 2;
+  net->in_branch  = 3;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode set_centres(NeopWeakForm wf, const char *name, int n)
+{
+  float  *c;
+  double  cd[8];
+  int64_t m;
+
+  PetscFunctionBegin;
+  PetscCall(NeopTestReadFixture("dgno.h5", name, &c, &m));
+  PetscCheck(m == n, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "dgno.h5:%s has %lld values, expected %d", name, (long long)m, n);
+  for (int i = 0; i < n; i++) cd[i] = c[i]; /* exactly representable in float32 */
+  PetscCall(PetscFree(c));
+  PetscCall(NeopWeakFormSetCentres(wf, cd));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Darcy mixed form: nets u, s1, s2, a = 1 + x y, f = 2 */
+static PetscErrorCode check_mixed(int N)
+{
+  NeopONet     net[3];
+  const char  *g[3] = {"mixed/u", "mixed/s1", "mixed/s2"};
+  NeopTape    *t;
+  NeopWeakForm wf;
+  NeopTensor  *x, *beta, *u, *du, *a, *sj[2], *s, *r1, *r2, *loss;
+  int          sb[2] = {N, 3}, P, sa[2], s3[3];
+
+  PetscFunctionBegin;
+  PetscCall(NeopTapeCreate(&t));
+  for (int k = 0; k < 3; k++) {
+    PetscCall(small_net(&net[k], NEOP_UNARY_TANH_SIN, NEOP_UNARY_TANH_SIN));
+    PetscCall(load_net(t, &net[k], g[k]));
+  }
+  PetscCall(load(t, "ext/beta", 2, sb, PETSC_FALSE, &beta));
+  PetscCall(NeopWeakFormCreate(2, 0.05, 3, 5, &wf));
+  PetscCall(set_centres(wf, "mixed/centres", 6));
+  PetscCall(NeopWeakFormGetPoints(wf, NULL, NULL, &x, NULL));
+  P     = x->shape[0];
+  sa[0] = N, sa[1] = P;
+  s3[0] = N, s3[1] = 1, s3[2] = P;
+  PetscCall(NeopTapeTensor(t, 2, sa, &a));
+  for (int n = 0; n < N; n++)
+    for (int p = 0; p < P; p++) a->data[n * P + p] = 1.f + x->data[2 * p] * x->data[2 * p + 1];
+  PetscCall(NeopONetEvaluate(&net[0], t, x, beta, &u, &du));
+  for (int j = 0; j < 2; j++) {
+    NeopTensor *q;
+    PetscCall(NeopONetEvaluate(&net[1 + j], t, x, beta, &q, NULL));
+    PetscCall(NeopOpReshape(t, q, 3, s3, &sj[j]));
+  }
+  PetscCall(NeopOpConcat(t, 2, sj, 1, &s));
+  PetscCall(NeopWeakFormDarcyMixedResidual(wf, t, a, du, s, 2.0, &r1, &r2));
+  PetscCall(NeopWeakFormMixedLoss(wf, t, r1, r2, N, &loss));
+  PetscCall(NeopTapeBackward(t, loss));
+  PetscCall(compare("mixed/r1", r1->size, r1->data));
+  PetscCall(compare("mixed/r2", r2->size, r2->data));
+  PetscCall(compare("mixed/loss", 1, loss->data));
+  for (int k = 0; k < 3; k++) PetscCall(compare_grads(&net[k], g[k], PETSC_FALSE));
+  PetscCall(NeopWeakFormDestroy(&wf));
+  PetscCall(NeopTapeDestroy(&t));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Burgers, nu = 0.3, top 2: test functions in x at the time slices linspace(0, 1, 3) (dim 1) or in (x, t) */
+static PetscErrorCode check_burgers(int N, int dim)
+{
+  const char  *g = dim == 1 ? "burgers_space" : "burgers_spacetime";
+  NeopONet     net;
+  NeopTape    *t;
+  NeopWeakForm wf;
+  NeopTensor  *x, *xt, *beta, *u, *du, *r, *loss;
+  int          sb[2] = {N, 3}, nc, Q;
+  char         name[64];
+
+  PetscFunctionBegin;
+  PetscCall(NeopTapeCreate(&t));
+  PetscCall(small_net(&net, NEOP_UNARY_TANH_SIN, NEOP_UNARY_SILU_ID));
+  PetscCall(load_net(t, &net, g));
+  PetscCall(load(t, "ext/beta", 2, sb, PETSC_FALSE, &beta));
+  PetscCall(NeopWeakFormCreate(dim, 0.05, 3, dim == 1 ? 6 : 5, &wf));
+  PetscCall(PetscSNPrintf(name, sizeof(name), "%s/centres", g));
+  PetscCall(set_centres(wf, name, 3 * dim));
+  PetscCall(NeopWeakFormGetPoints(wf, &nc, &Q, &x, NULL));
+  xt = x;
+  if (dim == 1) {
+    int sx[2] = {nc * Q, 2};
+    PetscCall(NeopTapeTensor(t, 2, sx, &xt));
+    for (int c = 0; c < nc; c++)
+      for (int q = 0; q < Q; q++) {
+        xt->data[2 * (c * Q + q)]     = x->data[c * Q + q];
+        xt->data[2 * (c * Q + q) + 1] = (float)c / (nc - 1);
+      }
+  }
+  PetscCall(NeopONetEvaluate(&net, t, xt, beta, &u, &du));
+  PetscCall(NeopWeakFormBurgersResidual(wf, t, u, du, 0.3, &r));
+  PetscCall(NeopWeakFormLoss(wf, t, r, 2, N, &loss));
+  PetscCall(NeopTapeBackward(t, loss));
+  PetscCall(PetscSNPrintf(name, sizeof(name), "%s/res", g));
+  PetscCall(compare(name, r->size, r->data));
+  PetscCall(PetscSNPrintf(name, sizeof(name), "%s/loss", g));
+  PetscCall(compare(name, 1, loss->data));
+  PetscCall(compare_grads(&net, g, PETSC_FALSE));
+  PetscCall(NeopWeakFormDestroy(&wf));
+  PetscCall(NeopTapeDestroy(&t));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode model_fn(void *ctx, NeopTape *t, NeopTensor *x, NeopTensor **y) { return NeopModelForward((NeopModel)ctx, t, x, y); }
+
+/* a model built from options, against its PyTorch case */
+static PetscErrorCode check_model(const char *cs, int n, const char *const *kv, int S)
+{
+  NeopModel m;
+  int       xs[4] = {2, 1, S, S};
+
+  PetscFunctionBegin;
+  for (int i = 0; i < n; i++) PetscCall(PetscOptionsSetValue(NULL, kv[2 * i], kv[2 * i + 1]));
+  PetscCall(NeopModelCreate(PETSC_COMM_WORLD, &m));
+  PetscCall(NeopModelSetShape(m, 2, 1, 1));
+  PetscCall(NeopModelSetFromOptions(m));
+  PetscCall(NeopModelSetUp(m));
+  PetscCall(NeopTestTorchCase("dgno.h5", cs, m->params, 4, xs, model_fn, m));
+  PetscCall(NeopModelDestroy(&m));
+  for (int i = 0; i < n; i++) PetscCall(PetscOptionsClearValue(NULL, kv[2 * i]));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 int main(int argc, char **argv)
 {
   int N = 2, P = 5;
@@ -185,6 +326,24 @@ int main(int argc, char **argv)
     PetscCall(compare_grads(&net, "weak", PETSC_TRUE));
     PetscCall(NeopWeakFormDestroy(&wf));
     PetscCall(NeopTapeDestroy(&t));
+  }
+  PetscCall(check_mixed(N));
+  PetscCall(check_burgers(N, 1));
+  PetscCall(check_burgers(N, 2));
+  {
+    const char *const kv[][2] = {{"-model", "multionet"},           {"-multionet_sensors", "9"},         {"-multionet_enc", "cnn"},
+                                 {"-multionet_enc_channels", "4,6"}, {"-multionet_enc_kernel", "3"},      {"-multionet_enc_stride", "2"},
+                                 {"-multionet_enc_hidden", "5"},     {"-multionet_enc_out", "7"},         {"-multionet_width", "6"},
+                                 {"-multionet_layers", "3"},         {"-multionet_sum_layers", "2"},      {"-multionet_act_trunk", "silu_sin"},
+                                 {"-multionet_act_branch", "silu"}};
+    PetscCall(check_model("multionet_cnn", 13, &kv[0][0], 9));
+  }
+  {
+    const char *const kv[][2] = {{"-model", "dgno"},          {"-dgno_sensors", "11"},     {"-dgno_enc", "cnn"},        {"-dgno_enc_channels", "3,4"},
+                                 {"-dgno_enc_kernel", "3"},    {"-dgno_enc_stride", "2"},   {"-dgno_enc_hidden", "6"},   {"-dgno_latent", "5"},
+                                 {"-dgno_u_width", "6"},       {"-dgno_u_layers", "3"},     {"-dgno_u_sum_layers", "2"}, {"-dgno_a_width", "4"},
+                                 {"-dgno_a_layers", "2"},      {"-dgno_a_sum_layers", "1"}};
+    PetscCall(check_model("dgno_cnn", 14, &kv[0][0], 11));
   }
   return NeopTestFinalize();
 }

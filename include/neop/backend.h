@@ -20,6 +20,8 @@ typedef enum {
   NEOP_UNARY_SIGMOID,
   NEOP_UNARY_SOFTPLUS,
   NEOP_UNARY_TANH_SIN,  /* tanh(sin(pi (x + 1))) + x, MultiONet/DGNO */
+  NEOP_UNARY_SILU_SIN,  /* silu(sin(pi (x + 1))) + x, the reference MultiONet trunk */
+  NEOP_UNARY_SILU_ID,   /* silu(x) + x, DGenNO's SiLU_Id */
   NEOP_UNARY_COUNT
 } NeopUnaryKind;
 

@@ -14,7 +14,7 @@ PetscErrorCode NeopOpLinear(NeopTape *t, NeopTensor *x, NeopTensor *W, NeopTenso
 
 /* Point-wise activation y = f(x), any shape. */
 PetscErrorCode NeopOpUnary(NeopTape *t, NeopUnaryKind kind, NeopTensor *x, NeopTensor **y);
-/* Name <-> kind ("gelu", "relu", "tanh", "silu", "sin", "sigmoid", "softplus", "tanh_sin", "identity"). */
+/* Name <-> kind ("gelu", "relu", "tanh", "silu", "sin", "sigmoid", "softplus", "tanh_sin", "silu_sin", "silu_id", "identity"). */
 PetscErrorCode NeopUnaryKindFromName(const char *name, NeopUnaryKind *kind);
 const char    *NeopUnaryKindName(NeopUnaryKind kind);
 

@@ -6,15 +6,25 @@
    (exactly the node values when the data grid contains the sensor grid, e.g.
    29 sensors on a 29 or 57 grid); the trunk MLP reads the coordinates of the
    output nodes (np.linspace(0, 1, S) per dim). Output (N, 1, *S). Networks and
-   options: neop/nn/onet.h (-multionet_width, -multionet_layers, ...). */
+   options: neop/nn/onet.h (-multionet_width, -multionet_layers, ...).
+   With -multionet_enc cnn the branch reads -multionet_enc_out features of a CNN
+   encoder of the sensor grid (neop/nn/cnn_encoder.h), as the reference's
+   supervised MultiONet: conv 1-32-64-128, 5 x 5, stride 2, SiLU, linear 128 -> 128. */
 #include <neop/models.h>
 #include <neop/nn/onet.h>
 #include <neop/nn/transformer.h>
+#include <neop/nn/cnn_encoder.h>
 #include "models/onet_family.h"
+
+typedef enum { ENC_SENSORS, ENC_CNN } EncKind;
+static const char *const enc_kinds[] = {"sensors", "cnn", "EncKind", "ENC_", NULL};
 
 typedef struct {
   NeopONet    net;
   int         sensors;  /* per dim */
+  EncKind     enc;      /* branch input: the sensor values, or CNN features of them */
+  int         enc_out;  /* CNN features */
+  NeopCNNEncoder cnn;
   NeopTensor  sens;     /* (sensors^d, d) sensor coordinates, backend memory */
   NeopTensor  grid;     /* (P, d) coordinates of the last output grid, backend memory */
   int         gridS[3];
@@ -23,18 +33,33 @@ typedef struct {
 static PetscErrorCode onet_setfromoptions(NeopModel m, PetscOptionItems *PetscOptionsObject)
 {
   ONetModel *d = (ONetModel *)m->data;
-  PetscInt   s = d->sensors;
+  PetscInt   s = d->sensors, eo = d->enc_out;
+  PetscEnum  enc = (PetscEnum)d->enc;
   char       name[64];
 
   PetscFunctionBegin;
   PetscOptionsHeadBegin(PetscOptionsObject, d->net.deeponet ? "DeepONet" : "MultiONet");
   PetscCall(PetscOptionsInt("-sensors", "branch sensors per dim (an n^d node grid on [0,1]^d)", NULL, s, &s, NULL));
+  PetscCall(PetscOptionsEnum("-enc", "branch input: sensor values or CNN features of them", NULL, enc_kinds, enc, &enc, NULL));
+  if (enc == (PetscEnum)ENC_CNN) {
+    PetscCall(PetscOptionsInt("-enc_out", "CNN encoder: features given to the branch", NULL, eo, &eo, NULL));
+    PetscCall(NeopCNNEncoderSetFromOptions(&d->cnn, m, PetscOptionsObject, "enc_"));
+  }
   PetscCall(NeopONetSetFromOptions(&d->net, m, PetscOptionsObject, ""));
   PetscOptionsHeadEnd();
   PetscCall(PetscSNPrintf(name, sizeof(name), "-%ssensors", m->prefix));
   PetscCheck(s >= 2, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "%s %d: need >= 2", name, (int)s);
   d->sensors = (int)s;
+  d->enc     = (EncKind)enc;
   PetscCall(NeopModelRecordOption(m, name, "%d", d->sensors));
+  PetscCall(PetscSNPrintf(name, sizeof(name), "-%senc", m->prefix));
+  PetscCall(NeopModelRecordOption(m, name, "%s", enc_kinds[d->enc]));
+  if (d->enc == ENC_CNN) {
+    PetscCall(PetscSNPrintf(name, sizeof(name), "-%senc_out", m->prefix));
+    PetscCheck(eo >= 1, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "%s %d: need >= 1", name, (int)eo);
+    d->enc_out = (int)eo;
+    PetscCall(NeopModelRecordOption(m, name, "%d", d->enc_out));
+  }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -47,7 +72,8 @@ static PetscErrorCode onet_setup(NeopModel m)
   PetscCheck(m->out_channels == 1, m->comm, PETSC_ERR_SUP, "%s: one output channel supported, the data has %d", m->type, m->out_channels);
   for (int k = 0; k < m->dim; k++) P *= d->sensors;
   PetscCall(NeopGridCoordsTensor(m->dim, S, &d->sens));
-  PetscCall(NeopONetSetUp(&d->net, m->params, "onet", m->dim, m->in_channels * P));
+  if (d->enc == ENC_CNN) PetscCall(NeopCNNEncoderSetUp(&d->cnn, m->params, "enc", m->dim, m->in_channels, d->sensors, d->enc_out));
+  PetscCall(NeopONetSetUp(&d->net, m->params, "onet", m->dim, d->enc == ENC_CNN ? d->enc_out : m->in_channels * P));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -68,9 +94,15 @@ static PetscErrorCode onet_forward(NeopModel m, NeopTape *t, NeopTensor *x, Neop
     for (int k = 0; k < m->dim; k++) d->gridS[k] = x->shape[2 + k];
   }
   PetscCall(NeopOpGridInterp(t, x, &d->sens, PETSC_FALSE, &s)); /* (N, Cin, sensors^d) */
-  shape[0] = N;
-  shape[1] = (int)(s->size / (N ? N : 1));
-  PetscCall(NeopOpReshape(t, s, 2, shape, &b));
+  if (d->enc == ENC_CNN) {
+    int cshape[4] = {N, m->in_channels, d->sensors, d->sensors};
+    PetscCall(NeopOpReshape(t, s, 2 + m->dim, cshape, &b));
+    PetscCall(NeopCNNEncoderForward(&d->cnn, t, b, &b)); /* (N, enc_out) */
+  } else {
+    shape[0] = N;
+    shape[1] = (int)(s->size / (N ? N : 1));
+    PetscCall(NeopOpReshape(t, s, 2, shape, &b));
+  }
   PetscCall(NeopONetEvaluate(&d->net, t, &d->grid, b, &u, NULL)); /* (N, P) */
   oshape[0] = N;
   oshape[1] = 1;
@@ -85,6 +117,7 @@ static PetscErrorCode onet_view(NeopModel m, PetscViewer viewer)
 
   PetscFunctionBegin;
   PetscCall(PetscViewerASCIIPrintf(viewer, "%s: branch on %d^%d sensors of the input\n", m->type, d->sensors, m->dim));
+  if (d->enc == ENC_CNN) PetscCall(NeopCNNEncoderView(&d->cnn, "branch encoder", viewer));
   PetscCall(NeopONetView(&d->net, m->type, viewer));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -107,6 +140,9 @@ PetscErrorCode NeopModelCreate_ONetFamily(NeopModel m, PetscBool deeponet)
   PetscFunctionBegin;
   PetscCall(PetscNew(&d));
   d->sensors            = 29;
+  d->enc                = ENC_SENSORS;
+  d->enc_out            = 128;
+  d->cnn                = (NeopCNNEncoder){.nconv = 3, .channels = {32, 64, 128}, .kernel = 5, .stride = 2, .nhidden = 0, .act = NEOP_UNARY_SILU};
   d->net.deeponet       = deeponet;
   d->net.width          = 128;
   d->net.layers         = 5;

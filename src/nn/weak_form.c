@@ -9,6 +9,8 @@ struct NeopWeakForm_s {
   double     R;
   double    *z, *v, *dv;   /* (Q, dim), (Q), (Q, dim) host */
   double    *wflux, *wsrc; /* (dim, Q) = dv / R and (1, Q) = v, backend memory */
+  double    *wones;        /* (dim, Q) ones, backend memory: plain means over the quadrature set */
+  double     hi[2];        /* centres in [R, hi_j - R] */
   double    *centres;      /* (nc, dim) host */
   NeopTensor x;            /* (nc Q, dim) points, backend memory */
 };
@@ -50,6 +52,7 @@ PetscErrorCode NeopWeakFormCreate(int dim, double radius, int ncentres, int nmes
   w->dim = dim;
   w->R   = radius;
   w->nc  = ncentres;
+  w->hi[0] = w->hi[1] = 1.0;
   PetscCall(PetscMalloc3(total * dim, &w->z, total, &w->v, total * dim, &w->dv));
   for (int i = 0; i < total; i++) {
     double z[2], r2 = 0;
@@ -67,7 +70,10 @@ PetscErrorCode NeopWeakFormCreate(int dim, double radius, int ncentres, int nmes
   PetscCall(PetscMalloc1(ncentres * dim, &w->centres));
   PetscCall(be->alloc(sizeof(double) * (size_t)(dim * n), (void **)&w->wflux));
   PetscCall(be->alloc(sizeof(double) * (size_t)n, (void **)&w->wsrc));
+  PetscCall(be->alloc(sizeof(double) * (size_t)(dim * n), (void **)&w->wones));
   PetscCall(PetscMalloc1(dim * n, &host));
+  for (int j = 0; j < dim * n; j++) host[j] = 1.0;
+  PetscCall(be->from_host(w->wones, host, sizeof(double) * (size_t)(dim * n)));
   for (int j = 0; j < dim; j++)
     for (int q = 0; q < n; q++) host[j * n + q] = w->dv[q * dim + j] / radius;
   PetscCall(be->from_host(w->wflux, host, sizeof(double) * (size_t)(dim * n)));
@@ -91,6 +97,7 @@ PetscErrorCode NeopWeakFormDestroy(NeopWeakForm *wf)
   PetscCall(PetscFree((*wf)->centres));
   PetscCall(be->free((*wf)->wflux));
   PetscCall(be->free((*wf)->wsrc));
+  PetscCall(be->free((*wf)->wones));
   PetscCall(be->free((*wf)->x.data));
   PetscCall(PetscFree(*wf));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -120,13 +127,24 @@ PetscErrorCode NeopWeakFormDraw(NeopWeakForm wf, uint64_t seed, uint64_t step)
   PetscFunctionBegin;
   NeopRngInit(&rng, seed, NEOP_RNG_MODEL, step);
   PetscCall(PetscMalloc1(nc, &perm));
-  /* Latin hypercube: in each dim one point per stratum [i/nc, (i+1)/nc), strata shuffled; scaled to [R, 1-R] */
+  /* Latin hypercube: in each dim one point per stratum [i/nc, (i+1)/nc), strata shuffled; scaled to [R, hi - R] */
   for (int j = 0; j < d; j++) {
     NeopRngPermutation(&rng, nc, perm);
-    for (int i = 0; i < nc; i++) wf->centres[i * d + j] = wf->R + (1 - 2 * wf->R) * (perm[i] + NeopRngUniform(&rng)) / nc;
+    for (int i = 0; i < nc; i++) wf->centres[i * d + j] = wf->R + (wf->hi[j] - 2 * wf->R) * (perm[i] + NeopRngUniform(&rng)) / nc;
   }
   PetscCall(PetscFree(perm));
   PetscCall(weak_points(wf));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode NeopWeakFormSetBox(NeopWeakForm wf, const double *hi)
+{
+  PetscFunctionBegin;
+  for (int j = 0; j < wf->dim; j++) {
+    PetscCheck(hi[j] > 2 * wf->R, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "weak form: box side %g in dim %d must exceed 2 R = %g", hi[j], j,
+               2 * wf->R);
+    wf->hi[j] = hi[j];
+  }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -252,5 +270,79 @@ PetscErrorCode NeopWeakFormLoss(NeopWeakForm wf, NeopTape *t, NeopTensor *r, int
     PetscCall(NeopOpSum(t, tk, &ts));
     PetscCall(NeopOpAdd(t, mean, ts, loss));
   } else *loss = mean;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode NeopWeakFormDarcyMixedResidual(NeopWeakForm wf, NeopTape *t, NeopTensor *a, NeopTensor *du, NeopTensor *s, double f, NeopTensor **r1,
+                                              NeopTensor **r2)
+{
+  NeopTensor *a3, *adu, *e, *e2, *left, *rhs;
+  int         N = du->shape[0], P = wf->nc * wf->Q, shape[3] = {N, 1, P}, one = 1;
+  double      mv = 0;
+  float       c;
+  char        ba[96], bd[96], bs[96];
+
+  PetscFunctionBegin;
+  PetscCheck(a->size == (int64_t)N * P && du->ndim == 3 && du->shape[1] == wf->dim && du->shape[2] == P && NeopTensorSameShape(s, du),
+             PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "weak form (mixed): a %s, du %s and s %s must be (N, %d), (N, %d, %d) and (N, %d, %d)",
+             NeopTensorShapeString(a, ba, sizeof(ba)), NeopTensorShapeString(du, bd, sizeof(bd)), NeopTensorShapeString(s, bs, sizeof(bs)), P,
+             wf->dim, P, wf->dim, P);
+  PetscCall(NeopOpReshape(t, a, 3, shape, &a3));
+  PetscCall(NeopOpMul(t, a3, du, &adu));
+  PetscCall(NeopOpSub(t, s, adu, &e)); /* s - a grad u (N, d, P) */
+  PetscCall(NeopOpMul(t, e, e, &e2));
+  PetscCall(weak_reduce(wf, t, e2, wf->dim, wf->wones, r1)); /* mean_q |s - a grad u|^2 */
+  PetscCall(NeopWeakFormFlux(wf, t, s, &left));
+  for (int q = 0; q < wf->Q; q++) mv += wf->v[q];
+  c = (float)(f * mv / wf->Q);
+  PetscCall(NeopTapeTensor(t, 1, &one, &rhs));
+  PetscCall(NeopBackendGet()->from_host(rhs->data, &c, sizeof(float)));
+  PetscCall(NeopOpSub(t, left, rhs, r2));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode NeopWeakFormMixedLoss(NeopWeakForm wf, NeopTape *t, NeopTensor *r1, NeopTensor *r2, int nglobal, NeopTensor **loss)
+{
+  NeopTensor *s1, *q, *s2, *l1, *l2;
+
+  PetscFunctionBegin;
+  PetscCheck(nglobal >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "weak form loss: global batch %d", nglobal);
+  PetscCall(NeopOpSum(t, r1, &s1));
+  PetscCall(NeopOpScale(t, s1, 1.0 / ((double)nglobal * wf->nc), &l1));
+  PetscCall(NeopOpMul(t, r2, r2, &q));
+  PetscCall(NeopOpSum(t, q, &s2));
+  PetscCall(NeopOpScale(t, s2, sqrt((double)wf->nc) / ((double)nglobal * wf->nc), &l2));
+  PetscCall(NeopOpAdd(t, l1, l2, loss));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode NeopWeakFormBurgersResidual(NeopWeakForm wf, NeopTape *t, NeopTensor *u, NeopTensor *du, double nu, NeopTensor **r)
+{
+  NeopTensor *ux3, *ut3, *ux, *ut, *uux, *src, *F, *fl, *sr;
+  int         N = du->shape[0], P = wf->nc * wf->Q, shape[2] = {N, P};
+  char        bu[96], bd[96];
+
+  PetscFunctionBegin;
+  PetscCheck(u->size == (int64_t)N * P && du->ndim == 3 && du->shape[1] == 2 && du->shape[2] == P, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ,
+             "weak form (Burgers): u %s and du %s must be (N, %d) and (N, 2, %d) (derivatives in x and t)", NeopTensorShapeString(u, bu, sizeof(bu)),
+             NeopTensorShapeString(du, bd, sizeof(bd)), P, P);
+  PetscCall(NeopOpSlice(t, du, 1, 0, 1, 1, &ux3)); /* (N, 1, P) */
+  PetscCall(NeopOpSlice(t, du, 1, 1, 2, 1, &ut3));
+  PetscCall(NeopOpReshape(t, ux3, 2, shape, &ux));
+  PetscCall(NeopOpReshape(t, ut3, 2, shape, &ut));
+  PetscCall(NeopOpMul(t, u, ux, &uux));
+  PetscCall(NeopOpAdd(t, ut, uux, &src));
+  PetscCall(NeopWeakFormSource(wf, t, src, &sr)); /* mean_q (u_t + u u_x) v */
+  if (wf->dim == 1) PetscCall(NeopOpScale(t, ux3, nu, &F));
+  else { /* test functions in (x, t): the flux (nu u_x, 0) */
+    NeopTensor *c;
+    int         cs[2] = {2, 1};
+    float       cv[2] = {(float)nu, 0.f};
+    PetscCall(NeopTapeTensor(t, 2, cs, &c));
+    PetscCall(NeopBackendGet()->from_host(c->data, cv, sizeof(cv)));
+    PetscCall(NeopOpMul(t, du, c, &F));
+  }
+  PetscCall(NeopWeakFormFlux(wf, t, F, &fl)); /* mean_q nu u_x dv/dx */
+  PetscCall(NeopOpAdd(t, sr, fl, r));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -4,7 +4,8 @@
 
 static PetscLogEvent ev_act;
 
-static const char *const names[NEOP_UNARY_COUNT] = {"identity", "gelu", "relu", "tanh", "silu", "sin", "sigmoid", "softplus", "tanh_sin"};
+static const char *const names[NEOP_UNARY_COUNT] = {"identity", "gelu", "relu", "tanh", "silu", "sin", "sigmoid", "softplus", "tanh_sin",
+                                                          "silu_sin", "silu_id"};
 
 const char *NeopUnaryKindName(NeopUnaryKind kind) { return kind < NEOP_UNARY_COUNT ? names[kind] : "?"; }
 
@@ -17,7 +18,7 @@ PetscErrorCode NeopUnaryKindFromName(const char *name, NeopUnaryKind *kind)
       PetscFunctionReturn(PETSC_SUCCESS);
     }
   SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_UNKNOWN_TYPE,
-          "unknown activation '%s' (identity, gelu, relu, tanh, silu, sin, sigmoid, softplus, tanh_sin)", name);
+          "unknown activation '%s' (identity, gelu, relu, tanh, silu, sin, sigmoid, softplus, tanh_sin, silu_sin, silu_id)", name);
 }
 
 static PetscErrorCode unary_backward(NeopTape *t, NeopTapeNode *n)

@@ -56,13 +56,15 @@ with h5py.File(out, "w") as f:
         "sigmoid": torch.sigmoid,
         "softplus": F.softplus,  # beta 1, threshold 20
         "tanh_sin": lambda x: torch.tanh(torch.sin(math.pi * (x + 1))) + x,
+        "silu_sin": lambda x: F.silu(torch.sin(math.pi * (x + 1))) + x,  # DGenNO's SiLU_Sin
+        "silu_id": lambda x: F.silu(x) + x,  # DGenNO's SiLU_Id
     }
     xa = torch.rand(4, 64) * 8 - 4
     xa.view(-1)[:6] = torch.tensor([0.0, -25.0, -19.5, 19.5, 20.5, 25.0])
     ga = torch.randn(4, 64)
     for name, fn in acts.items():
         x = leaf(xa)
-        if name == "tanh_sin":  # keep |pi (x + 1)| moderate: float32 sin of a large argument is ill-conditioned
+        if name in ("tanh_sin", "silu_sin"):  # keep |pi (x + 1)| moderate: float32 sin of a large argument is ill-conditioned
             x = leaf(xa.clamp(-4, 4))
         y = fn(x)
         (y * ga).sum().backward()

@@ -15,7 +15,13 @@
 
    Darcy / Poisson, primal form: r_c = mean_q a grad u . grad v_c - mean_q f v_c.
    Loss: (1/nglobal) sum_n ||r_n||_2 + sum_n (sum of the k largest r_nc^2), the
-   reference code's mean residual norm plus its top-k emphasis. Not collective. */
+   reference code's mean residual norm plus its top-k emphasis.
+   Darcy, mixed form (the reference's piecewise example, a flux s = a grad u from
+   its own networks): r1_c = mean_q |s - a grad u|^2, r2_c = mean_q s . grad v_c -
+   mean_q f v_c; loss mean_(n,c) r1 + sqrt(nc) mean_(n,c) r2^2.
+   Burgers u_t + u u_x = nu u_xx (the reference's Example_Burgers): r_c =
+   mean_q [(u_t + u u_x) v_c + nu u_x dv_c/dx], test functions in x at time
+   slices (dim 1) or in (x, t) (dim 2). Not collective. */
 #pragma once
 #include <neop/nn/onet.h>
 
@@ -29,6 +35,8 @@ void NeopWendland(int dim, const double *z, double *v, double *dv);
 /* Draws the centres of a step and fills the points x (ncentres Q, dim), centre-major,
    in backend memory (valid until the next draw). */
 PetscErrorCode NeopWeakFormDraw(NeopWeakForm wf, uint64_t seed, uint64_t step);
+/* Centres are drawn in [R, hi_j - R] per dim (default hi = 1). */
+PetscErrorCode NeopWeakFormSetBox(NeopWeakForm wf, const double *hi);
 /* Sets the centres (ncentres, dim) (host, double) instead of drawing them, and the points. */
 PetscErrorCode NeopWeakFormSetCentres(NeopWeakForm wf, const double *centres);
 /* Sizes, the points (a NeopTensor (P, dim) owned by wf) and the centres (host, (ncentres, dim), double). */
@@ -43,3 +51,11 @@ PetscErrorCode NeopWeakFormSource(NeopWeakForm wf, NeopTape *t, NeopTensor *s, N
 PetscErrorCode NeopWeakFormDarcyResidual(NeopWeakForm wf, NeopTape *t, NeopTensor *a, NeopTensor *du, double f, NeopTensor **r);
 /* (1/nglobal) sum_n ||r_n||_2 + sum_n topk_n(r^2) (topk = 0: no emphasis term). */
 PetscErrorCode NeopWeakFormLoss(NeopWeakForm wf, NeopTape *t, NeopTensor *r, int topk, int nglobal, NeopTensor **loss);
+/* Darcy mixed form: a (N, P), du and the flux network's s (N, dim, P) -> r1, r2 (N, ncentres) as above. */
+PetscErrorCode NeopWeakFormDarcyMixedResidual(NeopWeakForm wf, NeopTape *t, NeopTensor *a, NeopTensor *du, NeopTensor *s, double f,
+                                              NeopTensor **r1, NeopTensor **r2);
+/* (1/nglobal) sum_n [mean_c r1_nc + sqrt(ncentres) mean_c r2_nc^2]. */
+PetscErrorCode NeopWeakFormMixedLoss(NeopWeakForm wf, NeopTape *t, NeopTensor *r1, NeopTensor *r2, int nglobal, NeopTensor **loss);
+/* Burgers: u (N, P) and du (N, 2, P) (d/dx, d/dt) at the points (x, t) of the residual -> r (N, ncentres).
+   dim 1: the points' x are wf's, their t the centre's time (set by the caller); dim 2: wf's points are (x, t). */
+PetscErrorCode NeopWeakFormBurgersResidual(NeopWeakForm wf, NeopTape *t, NeopTensor *u, NeopTensor *du, double nu, NeopTensor **r);

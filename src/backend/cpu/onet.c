@@ -37,6 +37,14 @@ static inline float d1(NeopUnaryKind kind, float x)
     float th = (float)M_PI * (x + 1.f), T = tanhf(sinf(th));
     return (1.f - T * T) * (float)M_PI * cosf(th) + 1.f;
   }
+  case NEOP_UNARY_SILU_SIN: { /* silu'(s) pi cos th + 1, s = sin th */
+    float th = (float)M_PI * (x + 1.f), s = sinf(th), g = 1.f / (1.f + expf(-s));
+    return g * (1.f + s * (1.f - g)) * (float)M_PI * cosf(th) + 1.f;
+  }
+  case NEOP_UNARY_SILU_ID: {
+    float s = 1.f / (1.f + expf(-x));
+    return s * (1.f + x * (1.f - s)) + 1.f;
+  }
   case NEOP_UNARY_COUNT:
     break;
   }
@@ -74,6 +82,16 @@ static inline float d2(NeopUnaryKind kind, float x)
     /* g = tanh(sin th) + x, th = pi (x + 1): g'' = -pi^2 (1 - T^2) (2 T cos^2 th + sin th) */
     float th = (float)M_PI * (x + 1.f), s = sinf(th), c = cosf(th), T = tanhf(s);
     return -(float)(M_PI * M_PI) * (1.f - T * T) * (2.f * T * c * c + s);
+  }
+  case NEOP_UNARY_SILU_SIN: {
+    /* g = silu(sin th) + x: g'' = pi^2 (silu''(s) cos^2 th - silu'(s) sin th) */
+    float th = (float)M_PI * (x + 1.f), s = sinf(th), c = cosf(th), g = 1.f / (1.f + expf(-s));
+    float d1s = g * (1.f + s * (1.f - g)), d2s = g * (1.f - g) * (2.f + s * (1.f - 2.f * g));
+    return (float)(M_PI * M_PI) * (d2s * c * c - d1s * s);
+  }
+  case NEOP_UNARY_SILU_ID: {
+    float s = 1.f / (1.f + expf(-x));
+    return s * (1.f - s) * (2.f + x * (1.f - 2.f * s));
   }
   case NEOP_UNARY_COUNT:
     break;

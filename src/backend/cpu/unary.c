@@ -41,6 +41,82 @@ NEOP_SIMD_CLONES static void gelu_forward_grad(int64_t n, const float *x, float 
   }
 }
 
+/* The MultiONet/DGNO activations, branch-free so that they vectorise (libm's sinf and
+   expf are scalar calls): silu, silu(x) + x, tanh(sin(pi (x + 1))) + x and
+   silu(sin(pi (x + 1))) + x, with tanh s = (e^2s - 1)/(e^2s + 1) for |s| <= 1. */
+static inline __attribute__((always_inline)) float fast_sigmoid(float x) { return 1.f / (1.f + neop_fast_expf(-x)); }
+
+NEOP_SIMD_CLONES static void onet_act_forward(NeopUnaryKind kind, int64_t n, const float *x, float *y)
+{
+  switch (kind) {
+  case NEOP_UNARY_SILU:
+#pragma omp simd
+    for (int64_t i = 0; i < n; i++) y[i] = x[i] * fast_sigmoid(x[i]);
+    break;
+  case NEOP_UNARY_SILU_ID:
+#pragma omp simd
+    for (int64_t i = 0; i < n; i++) y[i] = x[i] * fast_sigmoid(x[i]) + x[i];
+    break;
+  case NEOP_UNARY_TANH_SIN:
+#pragma omp simd
+    for (int64_t i = 0; i < n; i++) {
+      float s, c, e;
+      neop_fast_sincospi(x[i] + 1.f, &s, &c);
+      e    = neop_fast_expf(2.f * s);
+      y[i] = (e - 1.f) / (e + 1.f) + x[i];
+    }
+    break;
+  default: /* NEOP_UNARY_SILU_SIN */
+#pragma omp simd
+    for (int64_t i = 0; i < n; i++) {
+      float s, c;
+      neop_fast_sincospi(x[i] + 1.f, &s, &c);
+      y[i] = s * fast_sigmoid(s) + x[i];
+    }
+    break;
+  }
+}
+
+/* out = (acc ? out : 0) + dy f'(x); out may be dy when acc is 0 */
+NEOP_SIMD_CLONES static void onet_act_derivative(NeopUnaryKind kind, int64_t n, const float *x, const float *dy, float *out, int acc)
+{
+  switch (kind) {
+  case NEOP_UNARY_SILU:
+  case NEOP_UNARY_SILU_ID: {
+    float one = kind == NEOP_UNARY_SILU_ID ? 1.f : 0.f;
+#pragma omp simd
+    for (int64_t i = 0; i < n; i++) {
+      float g = fast_sigmoid(x[i]);
+      out[i]  = (acc ? out[i] : 0.f) + dy[i] * (g * (1.f + x[i] * (1.f - g)) + one);
+    }
+  } break;
+  case NEOP_UNARY_TANH_SIN:
+#pragma omp simd
+    for (int64_t i = 0; i < n; i++) {
+      float s, c, e, T;
+      neop_fast_sincospi(x[i] + 1.f, &s, &c);
+      e      = neop_fast_expf(2.f * s);
+      T      = (e - 1.f) / (e + 1.f);
+      out[i] = (acc ? out[i] : 0.f) + dy[i] * ((1.f - T * T) * (float)M_PI * c + 1.f);
+    }
+    break;
+  default: /* NEOP_UNARY_SILU_SIN */
+#pragma omp simd
+    for (int64_t i = 0; i < n; i++) {
+      float s, c, g;
+      neop_fast_sincospi(x[i] + 1.f, &s, &c);
+      g      = fast_sigmoid(s);
+      out[i] = (acc ? out[i] : 0.f) + dy[i] * (g * (1.f + s * (1.f - g)) * (float)M_PI * c + 1.f);
+    }
+    break;
+  }
+}
+
+static int onet_act(NeopUnaryKind kind)
+{
+  return kind == NEOP_UNARY_SILU || kind == NEOP_UNARY_SILU_ID || kind == NEOP_UNARY_TANH_SIN || kind == NEOP_UNARY_SILU_SIN;
+}
+
 /* the thread's share [lo, hi) of n items inside a parallel region */
 static void share(int64_t n, int64_t *lo, int64_t *hi)
 {
@@ -53,6 +129,15 @@ static inline float softplus(float x) { return x > 20.f ? x : log1pf(expf(x)); }
 
 void neop_cpu_unary_forward(NeopUnaryKind kind, int64_t n, const float *x, float *y)
 {
+  if (onet_act(kind)) {
+#pragma omp parallel if (n > 65536)
+    {
+      int64_t lo, hi;
+      share(n, &lo, &hi);
+      onet_act_forward(kind, hi - lo, x + lo, y + lo);
+    }
+    return;
+  }
   switch (kind) {
   case NEOP_UNARY_IDENTITY:
 #pragma omp parallel for simd if (n > 65536)
@@ -74,10 +159,6 @@ void neop_cpu_unary_forward(NeopUnaryKind kind, int64_t n, const float *x, float
 #pragma omp parallel for simd if (n > 65536)
     for (int64_t i = 0; i < n; i++) y[i] = tanhf(x[i]);
     break;
-  case NEOP_UNARY_SILU:
-#pragma omp parallel for simd if (n > 65536)
-    for (int64_t i = 0; i < n; i++) y[i] = x[i] / (1.f + expf(-x[i]));
-    break;
   case NEOP_UNARY_SIN:
 #pragma omp parallel for simd if (n > 65536)
     for (int64_t i = 0; i < n; i++) y[i] = sinf(x[i]);
@@ -90,10 +171,10 @@ void neop_cpu_unary_forward(NeopUnaryKind kind, int64_t n, const float *x, float
 #pragma omp parallel for simd if (n > 65536)
     for (int64_t i = 0; i < n; i++) y[i] = softplus(x[i]);
     break;
+  case NEOP_UNARY_SILU: /* onet_act_forward */
+  case NEOP_UNARY_SILU_ID:
   case NEOP_UNARY_TANH_SIN:
-#pragma omp parallel for simd if (n > 65536)
-    for (int64_t i = 0; i < n; i++) y[i] = tanhf(sinf((float)M_PI * (x[i] + 1.f))) + x[i];
-    break;
+  case NEOP_UNARY_SILU_SIN:
   case NEOP_UNARY_COUNT:
     break;
   }
@@ -111,6 +192,15 @@ void neop_cpu_unary_forward(NeopUnaryKind kind, int64_t n, const float *x, float
 
 static void unary_derivative(NeopUnaryKind kind, int64_t n, const float *x, const float *y, const float *dy, float *out, int acc)
 {
+  if (onet_act(kind)) {
+#pragma omp parallel if (n > 65536)
+    {
+      int64_t lo, hi;
+      share(n, &lo, &hi);
+      onet_act_derivative(kind, hi - lo, x + lo, dy + lo, out + lo, acc);
+    }
+    return;
+  }
   switch (kind) {
   case NEOP_UNARY_IDENTITY:
     DERIV_LOOP(d_ = 1.f)
@@ -129,9 +219,6 @@ static void unary_derivative(NeopUnaryKind kind, int64_t n, const float *x, cons
   case NEOP_UNARY_TANH:
     DERIV_LOOP(d_ = 1.f - y[i] * y[i])
     break;
-  case NEOP_UNARY_SILU:
-    DERIV_LOOP(float s = 1.f / (1.f + expf(-x[i])); d_ = s * (1.f + x[i] * (1.f - s)))
-    break;
   case NEOP_UNARY_SIN:
     DERIV_LOOP(d_ = cosf(x[i]))
     break;
@@ -141,9 +228,10 @@ static void unary_derivative(NeopUnaryKind kind, int64_t n, const float *x, cons
   case NEOP_UNARY_SOFTPLUS:
     DERIV_LOOP(d_ = x[i] > 20.f ? 1.f : 1.f / (1.f + expf(-x[i])))
     break;
+  case NEOP_UNARY_SILU: /* onet_act_derivative */
+  case NEOP_UNARY_SILU_ID:
   case NEOP_UNARY_TANH_SIN:
-    DERIV_LOOP(float t = tanhf(sinf((float)M_PI * (x[i] + 1.f))); d_ = (1.f - t * t) * (float)M_PI * cosf((float)M_PI * (x[i] + 1.f)) + 1.f)
-    break;
+  case NEOP_UNARY_SILU_SIN:
   case NEOP_UNARY_COUNT:
     break;
   }
