@@ -345,7 +345,8 @@ PetscErrorCode NeopFileWriterAbort(NeopFileWriter *writer)
 {
   PetscFunctionBegin;
   if (!*writer) PetscFunctionReturn(PETSC_SUCCESS);
-  if (!(*writer)->rank) unlink((*writer)->tmp);
+  /* every rank: the one that failed may be the only one left to do it before MPI_Abort ends the others */
+  unlink((*writer)->tmp);
   PetscCall(PetscFree(*writer));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
