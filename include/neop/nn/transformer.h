@@ -69,6 +69,12 @@ typedef struct NeopAttentionKernels {
   void (*to_tokens)(int N, int C, int P, int Cp, int add, const float *x, const float *pos, float *y);
   /* tokens -> fields: y (N, P, ldy), its first C features -> x (N, C, P); add = 1 accumulates */
   void (*to_fields)(int N, int C, int P, int ldy, int add, const float *y, float *x);
+  /* k x k convolution (k odd, zero padding k/2, stride 1) of tokens on an S0 x S1 grid, channels last:
+     x (B, S0 S1, Cin), y (B, S0 S1, Cout) = b + conv(x, W), W (Cout, Cin, k, k) (PyTorch's Conv2d), b (Cout) */
+  void (*token_conv_forward)(int B, int S0, int S1, int Cin, int Cout, int k, const float *x, const float *W,
+                             const float *b, float *y);
+  void (*token_conv_backward)(int B, int S0, int S1, int Cin, int Cout, int k, const float *x, const float *W,
+                              const float *dy, float *dx, float *dW, float *db);
 } NeopAttentionKernels;
 
 extern const NeopAttentionKernels NeopAttentionKernelsCPU;
@@ -96,6 +102,10 @@ PetscErrorCode NeopOpGLU(NeopTape *t, NeopUnaryKind act, NeopTensor *h, NeopTens
 PetscErrorCode NeopOpFieldToTokens(NeopTape *t, NeopTensor *x, NeopTensor *pos, NeopTensor **y);
 /* Tokens (N, prod S, C) -> fields (N, C, *S), S taken from 'like' (N', C', *S). */
 PetscErrorCode NeopOpTokensToField(NeopTape *t, NeopTensor *y, const NeopTensor *like, NeopTensor **x);
+/* k x k convolution of tokens on a 2-D grid S (row-major points), zero padding k/2,
+   in the token layout: x (N, S0 S1, Cin) -> (N, S0 S1, Cout); W (Cout, Cin, k, k), b (Cout) or NULL.
+   The same map as NeopOpConv on the field (N, Cin, S0, S1). */
+PetscErrorCode NeopOpTokenConv(NeopTape *t, NeopTensor *x, const int S[2], NeopTensor *W, NeopTensor *b, NeopTensor **y);
 
 /* ------------------------------------------------- positional information */
 

@@ -75,3 +75,7 @@ void neop_cpu_glu_forward(NeopUnaryKind act, int64_t rows, int F, const float *h
 void neop_cpu_glu_backward(NeopUnaryKind act, int64_t rows, int F, const float *h, const float *dy, float *dh);
 void neop_cpu_to_tokens(int N, int C, int P, int Cp, int add, const float *x, const float *pos, float *y);
 void neop_cpu_to_fields(int N, int C, int P, int ldy, int add, const float *y, float *x);
+void neop_cpu_token_conv_forward(int B, int S0, int S1, int Cin, int Cout, int k, const float *x, const float *W,
+                                 const float *b, float *y);
+void neop_cpu_token_conv_backward(int B, int S0, int S1, int Cin, int Cout, int k, const float *x, const float *W,
+                                  const float *dy, float *dx, float *dW, float *db);
