@@ -7,7 +7,7 @@
 static PetscLogEvent ev_phys;
 
 typedef struct {
-  float *w, *tok, *att, *st; /* (B, H, N, M), (B, H, M, dh), (B, H, M, M), (B, H, M, dh) */
+  float *w, *norm, *tok, *att, *st; /* (B, H, N, M), (B, H, M), (B, H, M, dh), (B, H, M, M), (B, H, M, dh) */
 } PhysicsSaved;
 
 static PetscErrorCode physics_backward(NeopTape *t, NeopTapeNode *n)
@@ -16,7 +16,7 @@ static PetscErrorCode physics_backward(NeopTape *t, NeopTapeNode *n)
   PhysicsSaved *s = (PhysicsSaved *)n->ctx;
   int           B = x->shape[0], N = x->shape[1], H = n->ints[0], dh = x->shape[2] / H, M = Ws->shape[0];
   int64_t       d2 = (int64_t)dh * dh;
-  float        *dx, *df, *dWs, *dbs, *dtemp, *dW, *work;
+  float        *dx, *df, *dWs, *dbs, *dtemp, *dW;
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(ev_phys, 0, 0, 0, 0));
@@ -26,10 +26,9 @@ static PetscErrorCode physics_backward(NeopTape *t, NeopTapeNode *n)
   PetscCall(NeopTapeGrad(t, bs, &dbs));
   PetscCall(NeopTapeGrad(t, temp, &dtemp));
   PetscCall(NeopTapeGrad(t, W, &dW));
-  PetscCall(NeopTapeAlloc(t, sizeof(float) * (size_t)B * H * N * M, (void **)&work)); /* (B, H, N, M) */
   NeopBackendGet()->attention->physics_backward(B, H, N, dh, M, x->data, f->data, Ws->data, bs->data, temp->data, W->data,
-                                                W->data + d2, W->data + 2 * d2, s->w, s->tok, s->att, s->st, n->out->grad,
-                                                work, dx, df, dWs, dbs, dtemp, dW, dW ? dW + d2 : NULL,
+                                                W->data + d2, W->data + 2 * d2, s->w, s->norm, s->tok, s->att, s->st,
+                                                n->out->grad, dx, df, dWs, dbs, dtemp, dW, dW ? dW + d2 : NULL,
                                                 dW ? dW + 2 * d2 : NULL);
   PetscCall(PetscLogEventEnd(ev_phys, 0, 0, 0, 0));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -65,11 +64,12 @@ PetscErrorCode NeopOpPhysicsAttention(NeopTape *t, NeopTensor *x, NeopTensor *f,
   PetscCall(NeopTapeTensorLike(t, x, y));
   PetscCall(NeopTapeAlloc(t, sizeof(*s), (void **)&s));
   PetscCall(NeopTapeAlloc(t, sizeof(float) * (size_t)B * heads * N * M, (void **)&s->w));
+  PetscCall(NeopTapeAlloc(t, sizeof(float) * (size_t)B * heads * M, (void **)&s->norm));
   PetscCall(NeopTapeAlloc(t, sizeof(float) * (size_t)B * heads * M * dh, (void **)&s->tok));
   PetscCall(NeopTapeAlloc(t, sizeof(float) * (size_t)B * heads * M * M, (void **)&s->att));
   PetscCall(NeopTapeAlloc(t, sizeof(float) * (size_t)B * heads * M * dh, (void **)&s->st));
   NeopBackendGet()->attention->physics_forward(B, heads, N, dh, M, x->data, f->data, Ws->data, bs->data, temp->data, Wqkv->data,
-                                               Wqkv->data + d2, Wqkv->data + 2 * d2, (*y)->data, s->w, s->tok, s->att, s->st);
+                                               Wqkv->data + d2, Wqkv->data + 2 * d2, (*y)->data, s->w, s->norm, s->tok, s->att, s->st);
   PetscCall(NeopTapeRecord(t, "physics_attention", physics_backward, 6, in, *y, &node));
   if (node) {
     node->ints[0] = heads;

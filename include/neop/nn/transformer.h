@@ -51,15 +51,15 @@ typedef struct NeopAttentionKernels {
        a = softmax(t Wq^T (t Wk^T)^T / sqrt(dh)); s = a (t Wv^T)  (M, dh)
        y = w s                                                    (N, dh)
      x, f, y (B, N, H dh); Ws (M, dh); bs (M); temp (H); Wq, Wk, Wv (dh, dh).
-     Saved: w (B, H, N, M), tok (B, H, M, dh), att (B, H, M, M), st (B, H, M, dh).
-     Backward: work (B, H, N, M). */
+     Saved: w (B, H, N, M), norm (B, H, M) = colsum(w), tok (B, H, M, dh), att (B, H, M, M),
+     st (B, H, M, dh). */
   void (*physics_forward)(int B, int H, int N, int dh, int M, const float *x, const float *f, const float *Ws,
                           const float *bs, const float *temp, const float *Wq, const float *Wk, const float *Wv, float *y,
-                          float *w, float *tok, float *att, float *st);
+                          float *w, float *norm, float *tok, float *att, float *st);
   void (*physics_backward)(int B, int H, int N, int dh, int M, const float *x, const float *f, const float *Ws,
                            const float *bs, const float *temp, const float *Wq, const float *Wk, const float *Wv,
-                           const float *w, const float *tok, const float *att, const float *st, const float *dy,
-                           float *work, float *dx, float *df, float *dWs, float *dbs, float *dtemp, float *dWq,
+                           const float *w, const float *norm, const float *tok, const float *att, const float *st,
+                           const float *dy, float *dx, float *df, float *dWs, float *dbs, float *dtemp, float *dWq,
                            float *dWk, float *dWv);
   /* gated unit: h (rows, 2F) -> y (rows, F) = act(h[:, :F]) * h[:, F:] */
   void (*glu_forward)(NeopUnaryKind act, int64_t rows, int F, const float *h, float *y);
