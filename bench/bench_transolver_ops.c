@@ -7,7 +7,7 @@
        (tokens -> field, NeopOpConv's kernels, field -> tokens);
      - physics attention forward and backward;
      - sgemm at 1024^3 on the same threads, for the efficiency.
-   Usage: bench_transolver_ops [-threads N] [-reps R] [-batch B] [-grid S] */
+   Usage: bench_transolver_ops [-threads N] [-reps R] [-batch B] [-grid S] [-field false: skip the field path] */
 #include "core/runtime.h"
 #include <neop/nn/transformer.h>
 #include <neop/nn/conv.h>
@@ -30,6 +30,7 @@ int main(int argc, char **argv)
   const NeopBackend           *be = NeopBackendGet();
   const NeopAttentionKernels  *ak = be->attention;
   PetscInt                     reps = 3, B = 4, S = 85;
+  PetscBool                    field = PETSC_TRUE;
   const int                    C = 128, H = 8, dh = 16, M = 64;
   float                       *x, *f, *y, *y2, *dx, *W, *b, *dW, *db, *fld, *fld2, *Ws, *bs, *tmp, *Wqkv, *dWs, *dbs, *dtmp, *dWqkv;
   float                       *sw, *snorm, *stok, *satt, *sst, *A, *Bm, *Cm;
@@ -41,6 +42,7 @@ int main(int argc, char **argv)
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-reps", &reps, NULL));
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-batch", &B, NULL));
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-grid", &S, NULL));
+  PetscCall(PetscOptionsGetBool(NULL, NULL, "-field", &field, NULL));
   {
     int64_t n = B * S * S * (int64_t)C, nw = (int64_t)C * C * 9, nsw = (int64_t)B * H * S * S * M;
     PetscCall(PetscMalloc5(n, &x, n, &f, n, &y, n, &y2, n, &dx));
@@ -70,19 +72,23 @@ int main(int argc, char **argv)
     ak->token_conv_backward((int)B, (int)S, (int)S, C, C, 3, x, W, f, dx, dW, db);
     double t2 = cpu_now();
     /* the field path: tokens -> field, conv, bias, field -> tokens */
-    ak->to_fields((int)B, C, (int)(S * S), C, 0, x, fld);
-    PetscCall(PetscArrayzero(fld2, B * S * S * C));
-    be->conv->conv(&g, 1.f, fld, W, fld2, A);
-    be->bias_add(B, C, S * S, b, 1.f, fld2);
-    ak->to_tokens((int)B, C, (int)(S * S), 0, 0, fld2, NULL, y2);
+    if (field) {
+      ak->to_fields((int)B, C, (int)(S * S), C, 0, x, fld);
+      PetscCall(PetscArrayzero(fld2, B * S * S * C));
+      be->conv->conv(&g, 1.f, fld, W, fld2, A);
+      be->bias_add(B, C, S * S, b, 1.f, fld2);
+      ak->to_tokens((int)B, C, (int)(S * S), 0, 0, fld2, NULL, y2);
+    }
     double t3 = cpu_now();
-    ak->to_fields((int)B, C, (int)(S * S), C, 0, f, fld2);
-    PetscCall(PetscArrayzero(fld, B * S * S * C));
-    be->conv->conv_adjoint(&g, 1.f, fld2, W, fld, A);
-    ak->to_fields((int)B, C, (int)(S * S), C, 0, x, fld);
-    be->conv->conv_weight_grad(&g, 1.f, fld, fld2, dW, A);
-    be->bias_grad(B, C, S * S, fld2, db);
-    ak->to_tokens((int)B, C, (int)(S * S), 0, 1, fld, NULL, dx);
+    if (field) {
+      ak->to_fields((int)B, C, (int)(S * S), C, 0, f, fld2);
+      PetscCall(PetscArrayzero(fld, B * S * S * C));
+      be->conv->conv_adjoint(&g, 1.f, fld2, W, fld, A);
+      ak->to_fields((int)B, C, (int)(S * S), C, 0, x, fld);
+      be->conv->conv_weight_grad(&g, 1.f, fld, fld2, dW, A);
+      be->bias_grad(B, C, S * S, fld2, db);
+      ak->to_tokens((int)B, C, (int)(S * S), 0, 1, fld, NULL, dx);
+    }
     double t4 = cpu_now();
     ak->physics_forward((int)B, H, (int)(S * S), dh, M, x, f, Ws, bs, tmp, Wqkv, Wqkv + dh * dh, Wqkv + 2 * dh * dh, y, sw, snorm,
                         stok, satt, sst);

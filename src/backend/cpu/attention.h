@@ -85,3 +85,7 @@ void neop_cpu_token_conv_forward(int B, int S0, int S1, int Cin, int Cout, int k
                                  const float *b, float *y);
 void neop_cpu_token_conv_backward(int B, int S0, int S1, int Cin, int Cout, int k, const float *x, const float *W,
                                   const float *dy, float *dx, float *dW, float *db);
+/* k = 3 by Winograd's F(2x2, 3x3) (attention_token_winograd.c), called by the two above */
+void neop_cpu_token_conv3_forward(int B, int S0, int S1, int Cin, int Cout, const float *x, const float *W, const float *b, float *y);
+void neop_cpu_token_conv3_backward(int B, int S0, int S1, int Cin, int Cout, const float *x, const float *W, const float *dy,
+                                   float *dx, float *dW, float *db);

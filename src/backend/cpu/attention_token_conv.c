@@ -13,12 +13,13 @@
      weights    dWr (Cout, k^2 Cin) += dy_tile^T panel_x
    Tiles run in parallel (OpenMP, single-threaded OpenBLAS inside). The weight
    gradient is summed per fixed group of tiles, then the groups in order: the
-   result does not depend on the thread count. */
+   result does not depend on the thread count. 3 x 3 kernels (Transolver's)
+   take Winograd's F(2x2, 3x3) instead: attention_token_winograd.c. */
 #include "backend/cpu/attention.h"
 #include <stdlib.h>
 #include <string.h>
 
-#define TILE   128 /* tokens per tile: a (128, 9 * 128) panel is 576 KB */
+#define TILE   256 /* tokens per tile: a (256, 9 * 128) panel is 1.2 MB */
 #define GROUPS 8   /* weight-gradient partial sums */
 
 typedef struct {
@@ -60,6 +61,10 @@ static inline int tile_len(const Grid *g, int tile) { return (int)((int64_t)(til
 void neop_cpu_token_conv_forward(int B, int S0, int S1, int Cin, int Cout, int k, const float *x, const float *W,
                                  const float *b, float *y)
 {
+  if (k == 3) {
+    neop_cpu_token_conv3_forward(B, S0, S1, Cin, Cout, x, W, b, y);
+    return;
+  }
   const Grid g  = grid_of(B, S0, S1, k);
   const int  kk = k * k, K = kk * Cin, nb = att_blas_serial_begin();
   float     *Wr = malloc(sizeof(float) * (size_t)Cout * K); /* (Cout, k^2 Cin) */
@@ -89,6 +94,10 @@ void neop_cpu_token_conv_forward(int B, int S0, int S1, int Cin, int Cout, int k
 void neop_cpu_token_conv_backward(int B, int S0, int S1, int Cin, int Cout, int k, const float *x, const float *W,
                                   const float *dy, float *dx, float *dW, float *db)
 {
+  if (k == 3) {
+    neop_cpu_token_conv3_backward(B, S0, S1, Cin, Cout, x, W, dy, dx, dW, db);
+    return;
+  }
   const Grid g  = grid_of(B, S0, S1, k);
   const int  kk = k * k, ntask = B * g.tiles, nb = att_blas_serial_begin();
   const int  Kx = kk * Cin, Ky = kk * Cout, ng = ntask < GROUPS ? ntask : GROUPS;
