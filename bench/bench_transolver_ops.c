@@ -90,10 +90,10 @@ int main(int argc, char **argv)
       ak->to_tokens((int)B, C, (int)(S * S), 0, 1, fld, NULL, dx);
     }
     double t4 = cpu_now();
-    ak->physics_forward((int)B, H, (int)(S * S), dh, M, x, f, Ws, bs, tmp, Wqkv, Wqkv + dh * dh, Wqkv + 2 * dh * dh, y, sw, snorm,
+    ak->physics_forward((int)B, H, (int)(S * S), dh, M, C, x, f, Ws, bs, tmp, Wqkv, Wqkv + dh * dh, Wqkv + 2 * dh * dh, y, sw, snorm,
                         stok, satt, sst);
     double t5 = cpu_now();
-    ak->physics_backward((int)B, H, (int)(S * S), dh, M, x, f, Ws, bs, tmp, Wqkv, Wqkv + dh * dh, Wqkv + 2 * dh * dh, sw, snorm,
+    ak->physics_backward((int)B, H, (int)(S * S), dh, M, C, x, f, Ws, bs, tmp, Wqkv, Wqkv + dh * dh, Wqkv + 2 * dh * dh, sw, snorm,
                          stok, satt, sst, y2, dx, fld, dWs, dbs, dtmp, dWqkv, dWqkv + dh * dh, dWqkv + 2 * dh * dh);
     double t6 = cpu_now();
     best[0] = PetscMin(best[0], t1 - t0);

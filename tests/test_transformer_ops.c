@@ -62,6 +62,22 @@ static PetscErrorCode token_conv_fn(NeopTape *t, NeopTensor **in, void *ctx, Neo
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* two 3 x 3 convs of one x side by side, on the grid S = ctx */
+static PetscErrorCode token_conv_pair_fn(NeopTape *t, NeopTensor **in, void *ctx, NeopTensor **out)
+{
+  PetscFunctionBegin;
+  PetscCall(NeopOpTokenConvPair(t, in[0], (const int *)ctx, in[1], in[2], in[3], in[4], out));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* physics attention on a packed [x, f] (2, 20, 2 x 2 x 4) */
+static PetscErrorCode physics_packed_fn(NeopTape *t, NeopTensor **in, void *ctx, NeopTensor **out)
+{
+  PetscFunctionBegin;
+  PetscCall(NeopOpPhysicsAttention(t, in[0], NULL, in[1], in[2], in[3], in[4], 2, out));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* The token conv against NeopOpConv on the field (which test_conv checks
    against PyTorch): x (2, 13 x 23 = 299 tokens: three tiles of 128, the last
    ragged, 5), W (6, 5, k, k): output, dx, dW and db after one backward. */
@@ -240,6 +256,16 @@ int main(int argc, char **argv)
     PetscCall(NeopTestGradCheck("physics attention", physics_fn, NULL, 6, ndim, shape, d, 1e-2, 1e-2, 1e-3));
   }
   {
+    /* packed: xf (2, 20, 16) = [x, f], as NeopOpTokenConvPair hands it over */
+    int   ndim[5] = {3, 2, 1, 1, 3}, shape[5][NEOP_MAX_DIMS] = {{2, 20, 16}, {3, 4}, {3}, {2}, {3, 4, 4}};
+    float xf[640], Ws[12], bs[3], temp[2] = {0.7f, 0.4f}, W[48], *d[5] = {xf, Ws, bs, temp, W};
+    NeopTestRandom(30, 640, -1, 1, xf);
+    NeopTestRandom(31, 12, -1, 1, Ws);
+    NeopTestRandom(32, 3, -0.5, 0.5, bs);
+    NeopTestRandom(33, 48, -0.7, 0.7, W);
+    PetscCall(NeopTestGradCheck("physics attention, packed [x, f]", physics_packed_fn, NULL, 5, ndim, shape, d, 1e-2, 1e-2, 1e-3));
+  }
+  {
     NeopUnaryKind acts[2] = {NEOP_UNARY_GELU, NEOP_UNARY_SILU};
     for (int a = 0; a < 2; a++) {
       int   ndim = 3, shape[1][NEOP_MAX_DIMS] = {{2, 3, 10}};
@@ -267,6 +293,13 @@ int main(int argc, char **argv)
     NeopTestRandom(20, 4, -0.5, 0.5, b);
     PetscCall(NeopTestGradCheck("token conv 3x3", token_conv_fn, S3, 3, ndim, shape3, d, 1e-2, 1e-2, 1e-3));
     PetscCall(NeopTestGradCheck("token conv 5x5", token_conv_fn, S5, 3, ndim, shape5, d, 1e-2, 1e-2, 1e-3));
+    {
+      int   pdim[5] = {3, 4, 1, 4, 1}, pshape[5][NEOP_MAX_DIMS] = {{2, 20, 3}, {4, 3, 3, 3}, {4}, {2, 3, 3, 3}, {2}};
+      float W2[54], b2[2], *pd[5] = {x, W, b, W2, b2};
+      NeopTestRandom(21, 54, -0.5, 0.5, W2);
+      NeopTestRandom(22, 2, -0.5, 0.5, b2);
+      PetscCall(NeopTestGradCheck("token conv pair 3x3 (4 + 2 outputs)", token_conv_pair_fn, S3, 5, pdim, pshape, pd, 1e-2, 1e-2, 1e-3));
+    }
     PetscCall(token_conv_vs_field_conv(3));
     PetscCall(token_conv_vs_field_conv(5));
   }

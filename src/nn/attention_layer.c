@@ -95,8 +95,8 @@ PetscErrorCode NeopAttentionLayerSetUpConv(NeopAttentionLayer *a, NeopParams *p,
 }
 
 /* Transolver's structured-mesh projections: k x k convs over the (S0, S1)
-   grid, run in the token layout (N, S0 S1, width) */
-static PetscErrorCode conv_projections(NeopAttentionLayer *a, NeopTape *t, NeopTensor *x, NeopTensor **px, NeopTensor **pf)
+   grid, run in the token layout: xf (N, S0 S1, 2 width) = [conv_x(x), conv_fx(x)] */
+static PetscErrorCode conv_projections(NeopAttentionLayer *a, NeopTape *t, NeopTensor *x, NeopTensor **xf)
 {
   char buf[64];
 
@@ -104,8 +104,7 @@ static PetscErrorCode conv_projections(NeopAttentionLayer *a, NeopTape *t, NeopT
   PetscCheck(x->ndim == 3 && (int64_t)a->grid[0] * a->grid[1] == x->shape[1], PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ,
              "attention: conv projections need the 2-D grid of the tokens: %s tokens, grid %d x %d (NeopTransformerSetGrid)",
              NeopTensorShapeString(x, buf, sizeof(buf)), a->grid[0], a->grid[1]);
-  PetscCall(NeopOpTokenConv(t, x, a->grid, a->Wx, a->bx, px));
-  PetscCall(NeopOpTokenConv(t, x, a->grid, a->Wf, a->bf, pf));
+  PetscCall(NeopOpTokenConvPair(t, x, a->grid, a->Wx, a->bx, a->Wf, a->bf, xf));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -115,8 +114,10 @@ PetscErrorCode NeopAttentionLayerForward(NeopAttentionLayer *a, NeopTape *t, Neo
 
   PetscFunctionBegin;
   if (a->type == NEOP_ATTN_PHYSICS) {
-    if (a->conv) PetscCall(conv_projections(a, t, x, &q, &v));
-    else {
+    if (a->conv) {
+      PetscCall(conv_projections(a, t, x, &q));
+      v = NULL;
+    } else {
       PetscCall(NeopOpLinear(t, x, a->Wx, a->bx, &q));
       PetscCall(NeopOpLinear(t, x, a->Wf, a->bf, &v));
     }

@@ -50,13 +50,13 @@ typedef struct NeopAttentionKernels {
        t = (w^T f) / (colsum(w) + 1e-5)                          (M, dh) slice tokens
        a = softmax(t Wq^T (t Wk^T)^T / sqrt(dh)); s = a (t Wv^T)  (M, dh)
        y = w s                                                    (N, dh)
-     x, f, y (B, N, H dh); Ws (M, dh); bs (M); temp (H); Wq, Wk, Wv (dh, dh).
+     x, f (B, N, ldx) (features [0, H dh) of each row), y (B, N, H dh); Ws (M, dh); bs (M); temp (H); Wq, Wk, Wv (dh, dh).
      Saved: w (B, H, N, M), norm (B, H, M) = colsum(w), tok (B, H, M, dh), att (B, H, M, M),
      st (B, H, M, dh). */
-  void (*physics_forward)(int B, int H, int N, int dh, int M, const float *x, const float *f, const float *Ws,
+  void (*physics_forward)(int B, int H, int N, int dh, int M, int ldx, const float *x, const float *f, const float *Ws,
                           const float *bs, const float *temp, const float *Wq, const float *Wk, const float *Wv, float *y,
                           float *w, float *norm, float *tok, float *att, float *st);
-  void (*physics_backward)(int B, int H, int N, int dh, int M, const float *x, const float *f, const float *Ws,
+  void (*physics_backward)(int B, int H, int N, int dh, int M, int ldx, const float *x, const float *f, const float *Ws,
                            const float *bs, const float *temp, const float *Wq, const float *Wk, const float *Wv,
                            const float *w, const float *norm, const float *tok, const float *att, const float *st,
                            const float *dy, float *dx, float *df, float *dWs, float *dbs, float *dtemp, float *dWq,
@@ -92,7 +92,8 @@ PetscErrorCode NeopOpAttention(NeopTape *t, NeopTensor *q, NeopTensor *k, NeopTe
 PetscErrorCode NeopOpLinearAttention(NeopTape *t, NeopLinearAttentionKind kind, NeopTensor *q, NeopTensor *k,
                                      NeopTensor *v, int heads, NeopTensor **y);
 /* Physics attention core (see the kernel table): x, f (N, n, H dh) -> (N, n, H dh);
-   Ws (M, dh), bs (M), temp (H), Wqkv (3, dh, dh) = [Wq, Wk, Wv]. */
+   Ws (M, dh), bs (M), temp (H), Wqkv (3, dh, dh) = [Wq, Wk, Wv]. f = NULL: x is
+   (N, n, 2 H dh) holding [x, f] side by side (NeopOpTokenConvPair's output). */
 PetscErrorCode NeopOpPhysicsAttention(NeopTape *t, NeopTensor *x, NeopTensor *f, NeopTensor *Ws, NeopTensor *bs,
                                       NeopTensor *temp, NeopTensor *Wqkv, int heads, NeopTensor **y);
 /* Gated linear unit: h (..., 2F) -> (..., F) = act(first half) * second half. */
@@ -106,6 +107,10 @@ PetscErrorCode NeopOpTokensToField(NeopTape *t, NeopTensor *y, const NeopTensor 
    in the token layout: x (N, S0 S1, Cin) -> (N, S0 S1, Cout); W (Cout, Cin, k, k), b (Cout) or NULL.
    The same map as NeopOpConv on the field (N, Cin, S0, S1). */
 PetscErrorCode NeopOpTokenConv(NeopTape *t, NeopTensor *x, const int S[2], NeopTensor *W, NeopTensor *b, NeopTensor **y);
+/* Two such convolutions of the same x (one k, both with bias), outputs side by side:
+   (N, S0 S1, C1 + C2) = [conv(x, W1) + b1, conv(x, W2) + b2]; one pass over x for both. */
+PetscErrorCode NeopOpTokenConvPair(NeopTape *t, NeopTensor *x, const int S[2], NeopTensor *W1, NeopTensor *b1, NeopTensor *W2,
+                                   NeopTensor *b2, NeopTensor **y);
 
 /* ------------------------------------------------- positional information */
 

@@ -69,10 +69,10 @@ void neop_cpu_linear_forward(NeopLinearAttentionKind kind, int B, int H, int N, 
 void neop_cpu_linear_backward(NeopLinearAttentionKind kind, int B, int H, int N, int dh, const float *q,
                               const float *k, const float *v, const float *kv, const float *dout, float *dq, float *dk,
                               float *dv);
-void neop_cpu_physics_forward(int B, int H, int N, int dh, int M, const float *x, const float *f, const float *Ws,
+void neop_cpu_physics_forward(int B, int H, int N, int dh, int M, int ldx, const float *x, const float *f, const float *Ws,
                               const float *bs, const float *temp, const float *Wq, const float *Wk, const float *Wv,
                               float *y, float *w, float *norm, float *tok, float *att, float *st);
-void neop_cpu_physics_backward(int B, int H, int N, int dh, int M, const float *x, const float *f, const float *Ws,
+void neop_cpu_physics_backward(int B, int H, int N, int dh, int M, int ldx, const float *x, const float *f, const float *Ws,
                                const float *bs, const float *temp, const float *Wq, const float *Wk, const float *Wv,
                                const float *w, const float *norm, const float *tok, const float *att, const float *st,
                                const float *dy, float *dx, float *df, float *dWs, float *dbs, float *dtemp, float *dWq,

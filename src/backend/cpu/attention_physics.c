@@ -81,7 +81,7 @@ static void softmax_rows(int rows, int n, float *a)
   }
 }
 
-void neop_cpu_physics_forward(int B, int H, int N, int dh, int M, const float *x, const float *f, const float *Ws,
+void neop_cpu_physics_forward(int B, int H, int N, int dh, int M, int ldx, const float *x, const float *f, const float *Ws,
                               const float *bs, const float *temp, const float *Wq, const float *Wk, const float *Wv,
                               float *y, float *w, float *norm, float *tok, float *att, float *st)
 {
@@ -95,7 +95,7 @@ void neop_cpu_physics_forward(int B, int H, int N, int dh, int M, const float *x
 #pragma omp for schedule(dynamic)
     for (int bh = 0; bh < B * H; bh++) {
       int          b = bh / H, h = bh % H;
-      int64_t      off = (int64_t)b * N * ld + h * dh;
+      int64_t      off = (int64_t)b * N * ldx + h * dh, offy = (int64_t)b * N * ld + h * dh;
       float       *wb = w + (int64_t)bh * N * M, *tb = tok + (int64_t)bh * M * dh, *s = norm + (int64_t)bh * M;
       float       *ab = att + (int64_t)bh * M * M, *sb = st + (int64_t)bh * M * dh;
       float        inv_tau = 1.f / clampf(temp[h], TEMP_MIN, TEMP_MAX);
@@ -105,9 +105,9 @@ void neop_cpu_physics_forward(int B, int H, int N, int dh, int M, const float *x
       for (int n0 = 0; n0 < N; n0 += CHUNK) {
         int    nc = imin(CHUNK, N - n0);
         float *wc = wb + (int64_t)n0 * M;
-        att_gemm(0, 1, nc, M, dh, inv_tau, x + off + (int64_t)n0 * ld, ld, Ws, dh, 0.f, wc, M);
+        att_gemm(0, 1, nc, M, dh, inv_tau, x + off + (int64_t)n0 * ldx, ldx, Ws, dh, 0.f, wc, M);
         slice_softmax(nc, M, bt, wc, s);
-        att_gemm(1, 0, M, dh, nc, 1.f, wc, M, f + off + (int64_t)n0 * ld, ld, n0 ? 1.f : 0.f, tb, dh);
+        att_gemm(1, 0, M, dh, nc, 1.f, wc, M, f + off + (int64_t)n0 * ldx, ldx, n0 ? 1.f : 0.f, tb, dh);
       }
       /* slice tokens: weighted averages of f */
       for (int g = 0; g < M; g++)
@@ -120,14 +120,14 @@ void neop_cpu_physics_forward(int B, int H, int N, int dh, int M, const float *x
       softmax_rows(M, M, ab);
       att_gemm(0, 0, M, dh, M, 1.f, ab, M, V, dh, 0.f, sb, dh);
       /* back to the points */
-      att_gemm(0, 0, N, dh, M, 1.f, wb, M, sb, dh, 0.f, y + off, ld);
+      att_gemm(0, 0, N, dh, M, 1.f, wb, M, sb, dh, 0.f, y + offy, ld);
     }
     free(buf);
   }
   att_blas_serial_end(nb);
 }
 
-void neop_cpu_physics_backward(int B, int H, int N, int dh, int M, const float *x, const float *f, const float *Ws,
+void neop_cpu_physics_backward(int B, int H, int N, int dh, int M, int ldx, const float *x, const float *f, const float *Ws,
                                const float *bs, const float *temp, const float *Wq, const float *Wk, const float *Wv,
                                const float *w, const float *norm, const float *tok, const float *att, const float *st,
                                const float *dy, float *dx, float *df, float *dWs, float *dbs, float *dtemp, float *dWq,
@@ -147,14 +147,14 @@ void neop_cpu_physics_backward(int B, int H, int N, int dh, int M, const float *
 #pragma omp for schedule(dynamic)
     for (int bh = 0; bh < B * H; bh++) {
       int          b = bh / H, h = bh % H;
-      int64_t      off = (int64_t)b * N * ld + h * dh;
+      int64_t      off = (int64_t)b * N * ldx + h * dh, offy = (int64_t)b * N * ld + h * dh;
       const float *wb = w + (int64_t)bh * N * M, *tb = tok + (int64_t)bh * M * dh, *s = norm + (int64_t)bh * M;
       const float *ab = att + (int64_t)bh * M * M, *sb = st + (int64_t)bh * M * dh;
       float       *p = part + bh * psz, *pWs = p, *pbs = pWs + M * dh, *ptemp = pbs + M, *pWq = ptemp + 1;
       float       *pWk = pWq + dh * dh, *pWv = pWk + dh * dh;
       float        tau = clampf(temp[h], TEMP_MIN, TEMP_MAX);
       /* y = w st */
-      att_gemm(1, 0, M, dh, N, 1.f, wb, M, dy + off, ld, 0.f, dS, dh);
+      att_gemm(1, 0, M, dh, N, 1.f, wb, M, dy + offy, ld, 0.f, dS, dh);
       /* st = att V, att = softmax(scale Q K^T) */
       att_gemm(0, 1, M, dh, dh, 1.f, tb, dh, Wq, dh, 0.f, Q, dh);
       att_gemm(0, 1, M, dh, dh, 1.f, tb, dh, Wk, dh, 0.f, K, dh);
@@ -189,13 +189,13 @@ void neop_cpu_physics_backward(int B, int H, int N, int dh, int M, const float *
       for (int n0 = 0; n0 < N; n0 += CHUNK) {
         int          nc = imin(CHUNK, N - n0);
         const float *wc = wb + (int64_t)n0 * M;
-        int64_t      o  = off + (int64_t)n0 * ld;
-        att_gemm(0, 1, nc, M, dh, 1.f, dy + o, ld, sb, dh, 0.f, dW, M);
-        att_gemm(0, 1, nc, M, dh, 1.f, f + o, ld, dT, dh, 1.f, dW, M);
-        if (df) att_gemm(0, 0, nc, dh, M, 1.f, wc, M, dT, dh, 1.f, df + o, ld);
+        int64_t      o = off + (int64_t)n0 * ldx, oy = offy + (int64_t)n0 * ld;
+        att_gemm(0, 1, nc, M, dh, 1.f, dy + oy, ld, sb, dh, 0.f, dW, M);
+        att_gemm(0, 1, nc, M, dh, 1.f, f + o, ldx, dT, dh, 1.f, dW, M);
+        if (df) att_gemm(0, 0, nc, dh, M, 1.f, wc, M, dT, dh, 1.f, df + o, ldx);
         slice_softmax_backward(nc, M, wc, ds, 1.f / tau, dW, pbs);
-        att_gemm(1, 0, M, dh, nc, 1.f, dW, M, x + o, ld, 1.f, pWs, dh);
-        if (dx) att_gemm(0, 0, nc, dh, M, 1.f, dW, M, Ws, dh, 1.f, dx + o, ld);
+        att_gemm(1, 0, M, dh, nc, 1.f, dW, M, x + o, ldx, 1.f, pWs, dh);
+        if (dx) att_gemm(0, 0, nc, dh, M, 1.f, dW, M, Ws, dh, 1.f, dx + o, ldx);
       }
       /* the logits are l = x Ws^T + bs, z = l / tau: dL/dtau = -sum(dL/dl * l) / tau,
          and sum(dL/dl * l) = <Ws, dWs> + <bs, dbs> of this task */
