@@ -2,9 +2,10 @@
    (batch 4, 85 x 85 tokens, width 128, 8 heads of 16, 64 slices), timed by
    CPU time (the development machine is shared; CPU time moves less than wall
    time under load), best of -reps runs:
-     - the 3x3 conv projection in the token layout (NeopOpTokenConv's kernels),
+     - a layer's two 3x3 conv projections (x and fx, 128 -> 2 x 128) in the
+       token layout (NeopOpTokenConvPair's kernels: one pass, Winograd),
        forward and backward (dx, dW, db), against the field path it replaced
-       (tokens -> field, NeopOpConv's kernels, field -> tokens);
+       (tokens -> field, two NeopOpConv's, fields -> tokens);
      - physics attention forward and backward;
      - sgemm at 1024^3 on the same threads, for the efficiency.
    Usage: bench_transolver_ops [-threads N] [-reps R] [-batch B] [-grid S] [-field false: skip the field path] */
@@ -45,15 +46,15 @@ int main(int argc, char **argv)
   PetscCall(PetscOptionsGetBool(NULL, NULL, "-field", &field, NULL));
   {
     int64_t n = B * S * S * (int64_t)C, nw = (int64_t)C * C * 9, nsw = (int64_t)B * H * S * S * M;
-    PetscCall(PetscMalloc5(n, &x, n, &f, n, &y, n, &y2, n, &dx));
-    PetscCall(PetscMalloc5(nw, &W, C, &b, nw, &dW, C, &db, n, &fld));
+    PetscCall(PetscMalloc5(n, &x, 2 * n, &f, 2 * n, &y, n, &y2, n, &dx));
+    PetscCall(PetscMalloc5(2 * nw, &W, 2 * C, &b, 2 * nw, &dW, 2 * C, &db, n, &fld));
     PetscCall(PetscMalloc5(n, &fld2, nsw, &sw, (int64_t)B * H * M * dh, &stok, (int64_t)B * H * M * M, &satt, (int64_t)B * H * M * dh, &sst));
     PetscCall(PetscMalloc5(M * dh, &Ws, M, &bs, H, &tmp, 3 * dh * dh, &Wqkv, M * dh, &dWs));
     PetscCall(PetscMalloc4(M, &dbs, H, &dtmp, 3 * dh * dh, &dWqkv, (int64_t)B * H * M, &snorm));
     fill(n, 1.f, x);
-    fill(n, 0.7f, f);
-    fill(nw, 0.05f, W);
-    fill(C, 0.1f, b);
+    fill(2 * n, 0.7f, f);
+    fill(2 * nw, 0.05f, W);
+    fill(2 * C, 0.1f, b);
     fill(M * dh, 0.5f, Ws);
     fill(M, 0.1f, bs);
     fill(3 * dh * dh, 0.4f, Wqkv);
@@ -65,28 +66,32 @@ int main(int argc, char **argv)
   for (int i = 0; i < 7; i++) best[i] = 1e30;
   for (int r = 0; r < reps; r++) {
     double t0 = cpu_now();
-    ak->token_conv_forward((int)B, (int)S, (int)S, C, C, 3, x, W, b, y);
+    ak->token_conv_forward((int)B, (int)S, (int)S, C, 2 * C, 3, x, W, b, y);
     double t1 = cpu_now();
     PetscCall(PetscArrayzero(dx, B * S * S * C));
-    PetscCall(PetscArrayzero(dW, C * C * 9));
-    ak->token_conv_backward((int)B, (int)S, (int)S, C, C, 3, x, W, f, dx, dW, db);
+    PetscCall(PetscArrayzero(dW, 2 * C * C * 9));
+    ak->token_conv_backward((int)B, (int)S, (int)S, C, 2 * C, 3, x, W, f, dx, dW, db);
     double t2 = cpu_now();
     /* the field path: tokens -> field, conv, bias, field -> tokens */
     if (field) {
       ak->to_fields((int)B, C, (int)(S * S), C, 0, x, fld);
-      PetscCall(PetscArrayzero(fld2, B * S * S * C));
-      be->conv->conv(&g, 1.f, fld, W, fld2, A);
-      be->bias_add(B, C, S * S, b, 1.f, fld2);
-      ak->to_tokens((int)B, C, (int)(S * S), 0, 0, fld2, NULL, y2);
+      for (int i = 0; i < 2; i++) {
+        PetscCall(PetscArrayzero(fld2, B * S * S * C));
+        be->conv->conv(&g, 1.f, fld, W + i * C * C * 9, fld2, A);
+        be->bias_add(B, C, S * S, b + i * C, 1.f, fld2);
+        ak->to_tokens((int)B, C, (int)(S * S), 0, 0, fld2, NULL, y2);
+      }
     }
     double t3 = cpu_now();
     if (field) {
-      ak->to_fields((int)B, C, (int)(S * S), C, 0, f, fld2);
       PetscCall(PetscArrayzero(fld, B * S * S * C));
-      be->conv->conv_adjoint(&g, 1.f, fld2, W, fld, A);
-      ak->to_fields((int)B, C, (int)(S * S), C, 0, x, fld);
-      be->conv->conv_weight_grad(&g, 1.f, fld, fld2, dW, A);
-      be->bias_grad(B, C, S * S, fld2, db);
+      for (int i = 0; i < 2; i++) {
+        ak->to_fields((int)B, C, (int)(S * S), C, 0, f + i * B * S * S * C, fld2);
+        be->conv->conv_adjoint(&g, 1.f, fld2, W + i * C * C * 9, fld, A);
+        ak->to_fields((int)B, C, (int)(S * S), C, 0, x, y2);
+        be->conv->conv_weight_grad(&g, 1.f, y2, fld2, dW + i * C * C * 9, A);
+        be->bias_grad(B, C, S * S, fld2, db + i * C);
+      }
       ak->to_tokens((int)B, C, (int)(S * S), 0, 1, fld, NULL, dx);
     }
     double t4 = cpu_now();
@@ -113,17 +118,17 @@ int main(int argc, char **argv)
     best[6] = PetscMin(best[6], cpu_now() - t0);
   }
   rate      = 2.0 * 1024 * 1024 * 1024 / best[6] * 1e-9;
-  flop_conv = 2.0 * B * S * S * C * C * 9;
+  flop_conv = 2.0 * B * S * S * C * 2 * C * 9; /* the direct sum's */
   flop_phys = 2.0 * B * H * (double)S * S * M * dh * 3;
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "batch %d, %d x %d tokens, width %d, %d heads, %d slices; %d threads; CPU seconds, best of %d\n",
                         (int)B, (int)S, (int)S, C, H, M, NeopRuntimeThreads(), (int)reps));
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "sgemm 1024^3: %.1f GFLOP/s\n", rate));
-  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "token conv 3x3 forward   %.3f s  %.1f GFLOP/s (%.2f of sgemm)\n", best[0], flop_conv / best[0] * 1e-9,
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "conv pair 3x3 forward   %.3f s  %.1f GFLOP/s (%.2f of sgemm)\n", best[0], flop_conv / best[0] * 1e-9,
                         flop_conv / best[0] * 1e-9 / rate));
-  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "token conv 3x3 backward  %.3f s  %.1f GFLOP/s (%.2f of sgemm)\n", best[1], 2 * flop_conv / best[1] * 1e-9,
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "conv pair 3x3 backward  %.3f s  %.1f GFLOP/s (%.2f of sgemm)\n", best[1], 2 * flop_conv / best[1] * 1e-9,
                         2 * flop_conv / best[1] * 1e-9 / rate));
-  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "field conv 3x3 forward   %.3f s (with the transposes)\n", best[2]));
-  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "field conv 3x3 backward  %.3f s (with the transposes)\n", best[3]));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "field convs 3x3 forward   %.3f s (two, with the transposes)\n", best[2]));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "field convs 3x3 backward  %.3f s (two, with the transposes)\n", best[3]));
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "physics attention forward   %.3f s  %.1f GFLOP/s (the three N x M x dh products)\n", best[4],
                         flop_phys / best[4] * 1e-9));
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "physics attention backward  %.3f s\n", best[5]));
