@@ -2,6 +2,7 @@
    the tiled softmax attention, and memory linear in the number of tokens. */
 #include "testing.h"
 #include <neop/nn/transformer.h>
+#include <neop/nn/conv.h>
 #include <math.h>
 
 static PetscErrorCode layer_norm_fn(NeopTape *t, NeopTensor **in, void *ctx, NeopTensor **out)
@@ -50,6 +51,93 @@ static PetscErrorCode tokens_fn(NeopTape *t, NeopTensor **in, void *ctx, NeopTen
   PetscCall(NeopPositionGrid(2, S, pos->data));
   PetscCall(NeopOpFieldToTokens(t, in[0], pos, &y));
   PetscCall(NeopOpTokensToField(t, y, in[0], out));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* k x k conv of tokens (N, S0 S1, Cin) on the grid S = ctx, with bias */
+static PetscErrorCode token_conv_fn(NeopTape *t, NeopTensor **in, void *ctx, NeopTensor **out)
+{
+  PetscFunctionBegin;
+  PetscCall(NeopOpTokenConv(t, in[0], (const int *)ctx, in[1], in[2], out));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* two 3 x 3 convs of one x side by side, on the grid S = ctx */
+static PetscErrorCode token_conv_pair_fn(NeopTape *t, NeopTensor **in, void *ctx, NeopTensor **out)
+{
+  PetscFunctionBegin;
+  PetscCall(NeopOpTokenConvPair(t, in[0], (const int *)ctx, in[1], in[2], in[3], in[4], out));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* physics attention on a packed [x, f] (2, 20, 2 x 2 x 4) */
+static PetscErrorCode physics_packed_fn(NeopTape *t, NeopTensor **in, void *ctx, NeopTensor **out)
+{
+  PetscFunctionBegin;
+  PetscCall(NeopOpPhysicsAttention(t, in[0], NULL, in[1], in[2], in[3], in[4], 2, out));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The token conv against NeopOpConv on the field (which test_conv checks
+   against PyTorch): x (2, 13 x 23 = 299 tokens: three tiles of 128, the last
+   ragged, 5), W (6, 5, k, k): output, dx, dW and db after one backward. */
+static PetscErrorCode token_conv_vs_field_conv(int k)
+{
+  const int    N = 2, S[2] = {13, 23}, P = 299, Cin = 5, Cout = 6;
+  NeopTape    *t;
+  NeopTensor  *x, *W, *b, *xf, *ya, *yb, *yt, *l;
+  NeopConvSpec spec = {{1, 1}, {k / 2, k / 2}, {0, 0}, NEOP_PAD_ZERO};
+  int          xs[3] = {N, P, Cin}, ws[4] = {Cout, Cin, k, k}, fs[4] = {N, Cin, S[0], S[1]}, ys[3] = {N, P, Cout};
+  float       *w, *ga, *gb, *gW, *gbias;
+  char         what[64];
+
+  PetscFunctionBegin;
+  PetscCall(NeopTapeCreate(&t));
+  PetscCall(NeopTapeTensor(t, 3, xs, &x));
+  PetscCall(NeopTapeTensor(t, 4, ws, &W));
+  PetscCall(NeopTapeTensor(t, 1, &Cout, &b));
+  PetscCall(NeopTapeTensor(t, 3, ys, &yt));
+  NeopTestRandom(51, x->size, -1, 1, x->data);
+  NeopTestRandom(52, W->size, -0.5, 0.5, W->data);
+  NeopTestRandom(53, b->size, -0.5, 0.5, b->data);
+  NeopTestRandom(54, yt->size, -1, 1, yt->data);
+  x->requires_grad = W->requires_grad = b->requires_grad = PETSC_TRUE;
+  PetscCall(PetscMalloc5(x->size, &ga, x->size, &gb, W->size, &gW, Cout, &gbias, yt->size, &w));
+  /* reference: tokens -> field -> conv -> tokens, loss sum(y * yt) */
+  {
+    NeopTensor like;
+    PetscCall(PetscMemzero(&like, sizeof(like)));
+    PetscCall(NeopTensorSetShape(&like, 4, fs));
+    PetscCall(NeopOpTokensToField(t, x, &like, &xf));
+    PetscCall(NeopOpConv(t, xf, W, b, &spec, &ya));
+    PetscCall(NeopOpFieldToTokens(t, ya, NULL, &ya));
+  }
+  PetscCall(NeopOpMul(t, ya, yt, &l));
+  PetscCall(NeopOpSum(t, l, &l));
+  PetscCall(NeopTapeBackward(t, l));
+  PetscCall(PetscArraycpy(ga, x->grad, x->size));
+  PetscCall(PetscArraycpy(gW, W->grad, W->size));
+  PetscCall(PetscArraycpy(gbias, b->grad, Cout));
+  PetscCall(PetscArraycpy(w, ya->data, ya->size));
+  PetscCall(PetscArrayzero(x->grad, x->size));
+  PetscCall(PetscArrayzero(W->grad, W->size));
+  PetscCall(PetscArrayzero(b->grad, Cout));
+  t->nnodes = 0;
+  PetscCall(NeopOpTokenConv(t, x, S, W, b, &yb));
+  PetscCall(NeopOpMul(t, yb, yt, &l));
+  PetscCall(NeopOpSum(t, l, &l));
+  PetscCall(NeopTapeBackward(t, l));
+  PetscCall(PetscArraycpy(gb, x->grad, x->size));
+  PetscCall(PetscSNPrintf(what, sizeof(what), "token conv %dx%d vs field conv: output", k, k));
+  NeopTestClose(what, yb->size, yb->data, w, 1e-5, 1e-5);
+  PetscCall(PetscSNPrintf(what, sizeof(what), "token conv %dx%d vs field conv: dx", k, k));
+  NeopTestClose(what, x->size, gb, ga, 1e-5, 1e-5);
+  PetscCall(PetscSNPrintf(what, sizeof(what), "token conv %dx%d vs field conv: dW", k, k));
+  NeopTestClose(what, W->size, W->grad, gW, 1e-5, 1e-4);
+  PetscCall(PetscSNPrintf(what, sizeof(what), "token conv %dx%d vs field conv: db", k, k));
+  NeopTestClose(what, Cout, b->grad, gbias, 1e-5, 1e-4);
+  PetscCall(PetscFree5(ga, gb, gW, gbias, w));
+  PetscCall(NeopTapeDestroy(&t));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -168,6 +256,16 @@ int main(int argc, char **argv)
     PetscCall(NeopTestGradCheck("physics attention", physics_fn, NULL, 6, ndim, shape, d, 1e-2, 1e-2, 1e-3));
   }
   {
+    /* packed: xf (2, 20, 16) = [x, f], as NeopOpTokenConvPair hands it over */
+    int   ndim[5] = {3, 2, 1, 1, 3}, shape[5][NEOP_MAX_DIMS] = {{2, 20, 16}, {3, 4}, {3}, {2}, {3, 4, 4}};
+    float xf[640], Ws[12], bs[3], temp[2] = {0.7f, 0.4f}, W[48], *d[5] = {xf, Ws, bs, temp, W};
+    NeopTestRandom(30, 640, -1, 1, xf);
+    NeopTestRandom(31, 12, -1, 1, Ws);
+    NeopTestRandom(32, 3, -0.5, 0.5, bs);
+    NeopTestRandom(33, 48, -0.7, 0.7, W);
+    PetscCall(NeopTestGradCheck("physics attention, packed [x, f]", physics_packed_fn, NULL, 5, ndim, shape, d, 1e-2, 1e-2, 1e-3));
+  }
+  {
     NeopUnaryKind acts[2] = {NEOP_UNARY_GELU, NEOP_UNARY_SILU};
     for (int a = 0; a < 2; a++) {
       int   ndim = 3, shape[1][NEOP_MAX_DIMS] = {{2, 3, 10}};
@@ -183,6 +281,27 @@ int main(int argc, char **argv)
     float x[72], *d[1] = {x};
     NeopTestRandom(17, 72, -1, 1, x);
     PetscCall(NeopTestGradCheck("fields <-> tokens", tokens_fn, NULL, 1, &ndim, shape, d, 1e-2, 1e-2, 1e-3));
+  }
+  {
+    /* token conv: x (2, 4 x 5, 3), W (4, 3, 3, 3), b (4); 5 x 5 on a 3 x 4 grid (kernel wider than the grid) */
+    int   S3[2] = {4, 5}, S5[2] = {3, 4};
+    int   ndim[3] = {3, 4, 1}, shape3[3][NEOP_MAX_DIMS] = {{2, 20, 3}, {4, 3, 3, 3}, {4}};
+    int   shape5[3][NEOP_MAX_DIMS] = {{2, 12, 3}, {4, 3, 5, 5}, {4}};
+    float x[120], W[300], b[4], *d[3] = {x, W, b};
+    NeopTestRandom(18, 120, -1, 1, x);
+    NeopTestRandom(19, 300, -0.5, 0.5, W);
+    NeopTestRandom(20, 4, -0.5, 0.5, b);
+    PetscCall(NeopTestGradCheck("token conv 3x3", token_conv_fn, S3, 3, ndim, shape3, d, 1e-2, 1e-2, 1e-3));
+    PetscCall(NeopTestGradCheck("token conv 5x5", token_conv_fn, S5, 3, ndim, shape5, d, 1e-2, 1e-2, 1e-3));
+    {
+      int   pdim[5] = {3, 4, 1, 4, 1}, pshape[5][NEOP_MAX_DIMS] = {{2, 20, 3}, {4, 3, 3, 3}, {4}, {2, 3, 3, 3}, {2}};
+      float W2[54], b2[2], *pd[5] = {x, W, b, W2, b2};
+      NeopTestRandom(21, 54, -0.5, 0.5, W2);
+      NeopTestRandom(22, 2, -0.5, 0.5, b2);
+      PetscCall(NeopTestGradCheck("token conv pair 3x3 (4 + 2 outputs)", token_conv_pair_fn, S3, 5, pdim, pshape, pd, 1e-2, 1e-2, 1e-3));
+    }
+    PetscCall(token_conv_vs_field_conv(3));
+    PetscCall(token_conv_vs_field_conv(5));
   }
   {
     /* Without tiling, 4x the tokens would take 16x the score memory; tiled it is ~4x. */

@@ -4,7 +4,6 @@
      norm:     Wo LN(phi(Q) (phi(K)^T V)), phi = 1 + elu (TransNormer, Qin 2022)
      physics:  Wo physics-attention(Wx x, Wf x) (Transolver, Wu 2024) */
 #include <neop/nn/transformer.h>
-#include <neop/nn/conv.h>
 
 #define NEOP_LN_EPS 1e-5
 
@@ -95,26 +94,17 @@ PetscErrorCode NeopAttentionLayerSetUpConv(NeopAttentionLayer *a, NeopParams *p,
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Transolver's structured-mesh projections: tokens (N, S0 S1, width) -> field
-   (N, width, S0, S1) -> two k x k convs -> tokens again */
-static PetscErrorCode conv_projections(NeopAttentionLayer *a, NeopTape *t, NeopTensor *x, NeopTensor **px, NeopTensor **pf)
+/* Transolver's structured-mesh projections: k x k convs over the (S0, S1)
+   grid, run in the token layout: xf (N, S0 S1, 2 width) = [conv_x(x), conv_fx(x)] */
+static PetscErrorCode conv_projections(NeopAttentionLayer *a, NeopTape *t, NeopTensor *x, NeopTensor **xf)
 {
-  NeopTensor   like, *f, *cx, *cf;
-  int          shape[4] = {x->shape[0], a->width, a->grid[0], a->grid[1]};
-  NeopConvSpec spec     = {{1, 1}, {a->conv / 2, a->conv / 2}, {0, 0}, NEOP_PAD_ZERO};
-  char         buf[64];
+  char buf[64];
 
   PetscFunctionBegin;
   PetscCheck(x->ndim == 3 && (int64_t)a->grid[0] * a->grid[1] == x->shape[1], PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ,
              "attention: conv projections need the 2-D grid of the tokens: %s tokens, grid %d x %d (NeopTransformerSetGrid)",
              NeopTensorShapeString(x, buf, sizeof(buf)), a->grid[0], a->grid[1]);
-  PetscCall(PetscMemzero(&like, sizeof(like)));
-  PetscCall(NeopTensorSetShape(&like, 4, shape));
-  PetscCall(NeopOpTokensToField(t, x, &like, &f)); /* (N, width, S0, S1) */
-  PetscCall(NeopOpConv(t, f, a->Wx, a->bx, &spec, &cx));
-  PetscCall(NeopOpConv(t, f, a->Wf, a->bf, &spec, &cf));
-  PetscCall(NeopOpFieldToTokens(t, cx, NULL, px)); /* (N, S0 S1, width) */
-  PetscCall(NeopOpFieldToTokens(t, cf, NULL, pf));
+  PetscCall(NeopOpTokenConvPair(t, x, a->grid, a->Wx, a->bx, a->Wf, a->bf, xf));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -124,8 +114,10 @@ PetscErrorCode NeopAttentionLayerForward(NeopAttentionLayer *a, NeopTape *t, Neo
 
   PetscFunctionBegin;
   if (a->type == NEOP_ATTN_PHYSICS) {
-    if (a->conv) PetscCall(conv_projections(a, t, x, &q, &v));
-    else {
+    if (a->conv) {
+      PetscCall(conv_projections(a, t, x, &q));
+      v = NULL;
+    } else {
       PetscCall(NeopOpLinear(t, x, a->Wx, a->bx, &q));
       PetscCall(NeopOpLinear(t, x, a->Wf, a->bf, &v));
     }

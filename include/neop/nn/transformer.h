@@ -51,16 +51,16 @@ typedef struct NeopAttentionKernels {
        t = (w^T f) / (colsum(w) + 1e-5)                          (M, dh) slice tokens
        a = softmax(t Wq^T (t Wk^T)^T / sqrt(dh)); s = a (t Wv^T)  (M, dh)
        y = w s                                                    (N, dh)
-     x, f, y (B, N, H dh); Ws (M, dh); bs (M); temp (H); Wq, Wk, Wv (dh, dh).
-     Saved: w (B, H, N, M), tok (B, H, M, dh), att (B, H, M, M), st (B, H, M, dh).
-     Backward: work (B, H, N, M). */
-  void (*physics_forward)(int B, int H, int N, int dh, int M, const float *x, const float *f, const float *Ws,
+     x, f (B, N, ldx) (features [0, H dh) of each row), y (B, N, H dh); Ws (M, dh); bs (M); temp (H); Wq, Wk, Wv (dh, dh).
+     Saved: w (B, H, N, M), norm (B, H, M) = colsum(w), tok (B, H, M, dh), att (B, H, M, M),
+     st (B, H, M, dh). */
+  void (*physics_forward)(int B, int H, int N, int dh, int M, int ldx, const float *x, const float *f, const float *Ws,
                           const float *bs, const float *temp, const float *Wq, const float *Wk, const float *Wv, float *y,
-                          float *w, float *tok, float *att, float *st);
-  void (*physics_backward)(int B, int H, int N, int dh, int M, const float *x, const float *f, const float *Ws,
+                          float *w, float *norm, float *tok, float *att, float *st);
+  void (*physics_backward)(int B, int H, int N, int dh, int M, int ldx, const float *x, const float *f, const float *Ws,
                            const float *bs, const float *temp, const float *Wq, const float *Wk, const float *Wv,
-                           const float *w, const float *tok, const float *att, const float *st, const float *dy,
-                           float *work, float *dx, float *df, float *dWs, float *dbs, float *dtemp, float *dWq,
+                           const float *w, const float *norm, const float *tok, const float *att, const float *st,
+                           const float *dy, float *dx, float *df, float *dWs, float *dbs, float *dtemp, float *dWq,
                            float *dWk, float *dWv);
   /* gated unit: h (rows, 2F) -> y (rows, F) = act(h[:, :F]) * h[:, F:] */
   void (*glu_forward)(NeopUnaryKind act, int64_t rows, int F, const float *h, float *y);
@@ -70,6 +70,12 @@ typedef struct NeopAttentionKernels {
   void (*to_tokens)(int N, int C, int P, int Cp, int add, const float *x, const float *pos, float *y);
   /* tokens -> fields: y (N, P, ldy), its first C features -> x (N, C, P); add = 1 accumulates */
   void (*to_fields)(int N, int C, int P, int ldy, int add, const float *y, float *x);
+  /* k x k convolution (k odd, zero padding k/2, stride 1) of tokens on an S0 x S1 grid, channels last:
+     x (B, S0 S1, Cin), y (B, S0 S1, Cout) = b + conv(x, W), W (Cout, Cin, k, k) (PyTorch's Conv2d), b (Cout) */
+  void (*token_conv_forward)(int B, int S0, int S1, int Cin, int Cout, int k, const float *x, const float *W,
+                             const float *b, float *y);
+  void (*token_conv_backward)(int B, int S0, int S1, int Cin, int Cout, int k, const float *x, const float *W,
+                              const float *dy, float *dx, float *dW, float *db);
 } NeopAttentionKernels;
 
 extern const NeopAttentionKernels NeopAttentionKernelsCPU;
@@ -87,7 +93,8 @@ PetscErrorCode NeopOpAttention(NeopTape *t, NeopTensor *q, NeopTensor *k, NeopTe
 PetscErrorCode NeopOpLinearAttention(NeopTape *t, NeopLinearAttentionKind kind, NeopTensor *q, NeopTensor *k,
                                      NeopTensor *v, int heads, NeopTensor **y);
 /* Physics attention core (see the kernel table): x, f (N, n, H dh) -> (N, n, H dh);
-   Ws (M, dh), bs (M), temp (H), Wqkv (3, dh, dh) = [Wq, Wk, Wv]. */
+   Ws (M, dh), bs (M), temp (H), Wqkv (3, dh, dh) = [Wq, Wk, Wv]. f = NULL: x is
+   (N, n, 2 H dh) holding [x, f] side by side (NeopOpTokenConvPair's output). */
 PetscErrorCode NeopOpPhysicsAttention(NeopTape *t, NeopTensor *x, NeopTensor *f, NeopTensor *Ws, NeopTensor *bs,
                                       NeopTensor *temp, NeopTensor *Wqkv, int heads, NeopTensor **y);
 /* Gated linear unit: h (..., 2F) -> (..., F) = act(first half) * second half. */
@@ -97,6 +104,14 @@ PetscErrorCode NeopOpGLU(NeopTape *t, NeopUnaryKind act, NeopTensor *h, NeopTens
 PetscErrorCode NeopOpFieldToTokens(NeopTape *t, NeopTensor *x, NeopTensor *pos, NeopTensor **y);
 /* Tokens (N, prod S, C) -> fields (N, C, *S), S taken from 'like' (N', C', *S). */
 PetscErrorCode NeopOpTokensToField(NeopTape *t, NeopTensor *y, const NeopTensor *like, NeopTensor **x);
+/* k x k convolution of tokens on a 2-D grid S (row-major points), zero padding k/2,
+   in the token layout: x (N, S0 S1, Cin) -> (N, S0 S1, Cout); W (Cout, Cin, k, k), b (Cout) or NULL.
+   The same map as NeopOpConv on the field (N, Cin, S0, S1). */
+PetscErrorCode NeopOpTokenConv(NeopTape *t, NeopTensor *x, const int S[2], NeopTensor *W, NeopTensor *b, NeopTensor **y);
+/* Two such convolutions of the same x (one k, both with bias), outputs side by side:
+   (N, S0 S1, C1 + C2) = [conv(x, W1) + b1, conv(x, W2) + b2]; one pass over x for both. */
+PetscErrorCode NeopOpTokenConvPair(NeopTape *t, NeopTensor *x, const int S[2], NeopTensor *W1, NeopTensor *b1, NeopTensor *W2,
+                                   NeopTensor *b2, NeopTensor **y);
 
 /* ------------------------------------------------- positional information */
 

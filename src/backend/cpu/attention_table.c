@@ -14,4 +14,6 @@ const NeopAttentionKernels NeopAttentionKernelsCPU = {
   .glu_backward        = neop_cpu_glu_backward,
   .to_tokens           = neop_cpu_to_tokens,
   .to_fields           = neop_cpu_to_fields,
+  .token_conv_forward  = neop_cpu_token_conv_forward,
+  .token_conv_backward = neop_cpu_token_conv_backward,
 };

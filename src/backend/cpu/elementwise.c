@@ -18,6 +18,18 @@ void neop_cpu_axpby(int64_t n, float alpha, const float *x, float beta, float *y
 void neop_cpu_bias_add(int64_t outer, int C, int64_t inner, const float *b, float beta, float *y)
 {
   int64_t rows = outer * C; /* one row (inner) per (sample, channel) */
+  if (inner == 1) {
+    /* (outer, C), a Linear layer's output: no index division per element */
+#pragma omp parallel for if (rows > PAR_MIN)
+    for (int64_t o = 0; o < outer; o++) {
+      float *yr = y + o * C; /* (C) */
+      if (beta == 0.f)
+        for (int c = 0; c < C; c++) yr[c] = b[c];
+      else
+        for (int c = 0; c < C; c++) yr[c] = b[c] + beta * yr[c];
+    }
+    return;
+  }
 #pragma omp parallel for if (rows * inner > PAR_MIN)
   for (int64_t r = 0; r < rows; r++) {
     float  v  = b[r % C];
