@@ -1,6 +1,7 @@
 /* The fused Fourier layer y = act(SpectralConv(v) + W v + b): one tape node
-   keeping z (the pre-activation) and y, see include/neop/nn/fourier_layer.h. */
+   keeping act'(z) (z the pre-activation) and y, see include/neop/nn/fourier_layer.h. */
 #include <neop/nn/fourier_layer.h>
+#include <neop/nn/field_kernels.h>
 #include <neop/log.h>
 
 static PetscLogEvent ev_fl;
@@ -8,8 +9,8 @@ static PetscLogEvent ev_fl;
 typedef struct {
   NeopSpectralShape shape;
   NeopUnaryKind     act;
-  NeopTensor       *z;  /* (N, C, *S) pre-activation; y itself for the identity */
-  float            *xk; /* (K, N, Cin, 2) kept input modes */
+  float            *dact; /* (N, C, *S) act'(z); NULL for the identity */
+  float            *xk;   /* (K, N, Cin, 2) kept input modes */
 } FourierCtx;
 
 static PetscErrorCode fourier_backward(NeopTape *t, NeopTapeNode *n)
@@ -25,8 +26,6 @@ static PetscErrorCode fourier_backward(NeopTape *t, NeopTapeNode *n)
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(ev_fl, 0, 0, 0, 0));
-  /* dz = dy act'(z), in place in y's gradient: nothing reads it after this node */
-  if (ctx->act != NEOP_UNARY_IDENTITY) be->unary_grad(ctx->act, y->size, ctx->z->data, y->data, g);
   PetscCall(NeopTapeGrad(t, v, &dv));
   for (int c = 0; c < nw; c++) {
     w[c] = n->in[1 + c]->data;
@@ -37,6 +36,8 @@ static PetscErrorCode fourier_backward(NeopTape *t, NeopTapeNode *n)
     PetscCheck(!any || dw[c], PETSC_COMM_SELF, PETSC_ERR_SUP, "Fourier layer: some corner weights need a gradient and some do not");
   PetscCall(NeopTapeGrad(t, W, &dW));
   PetscCall(NeopTapeGrad(t, b, &db));
+  /* dz = dy act'(z), in place in y's gradient (nothing reads it after this node), and db in the same pass */
+  be->field->act_grad_bias(N, cout, P, ctx->dact, g, db);
   PetscCall(be->spectral->backward(&ctx->shape, g, w, ctx->xk, dv, any ? dw : NULL));
   for (int s = 0; s < N; s++) {
     const float *gs = g + (int64_t)s * cout * P;
@@ -44,7 +45,6 @@ static PetscErrorCode fourier_backward(NeopTape *t, NeopTapeNode *n)
     if (dv) be->sgemm(PETSC_TRUE, PETSC_FALSE, cin, (int)P, cout, 1.f, W->data, cin, gs, (int)P, 1.f, dv + (int64_t)s * cin * P, (int)P);
     if (dW) be->sgemm(PETSC_FALSE, PETSC_TRUE, cout, cin, (int)P, 1.f, gs, (int)P, v->data + (int64_t)s * cin * P, (int)P, 1.f, dW, cin);
   }
-  if (db) be->bias_grad(N, cout, P, g, db);
   PetscCall(PetscLogEventEnd(ev_fl, 0, 0, 0, 0));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -54,10 +54,10 @@ PetscErrorCode NeopOpFourierLayer(NeopTape *t, NeopSpectralMethod method, NeopTe
 {
   const NeopBackend *be = NeopBackendGet();
   NeopSpectralShape  s;
-  NeopTensor        *in[3 + NEOP_SPECTRAL_MAX_CORNERS], *z;
+  NeopTensor        *in[3 + NEOP_SPECTRAL_MAX_CORNERS];
   NeopTapeNode      *node;
   const float       *wd[NEOP_SPECTRAL_MAX_CORNERS];
-  float             *xk;
+  float             *xk, *z, *dact = NULL; /* z, dact (N, Cout, P): the pre-activation, then act'(z) over it */
   int                shape[NEOP_MAX_DIMS], nin = 0;
   int64_t            P;
   char               bv[96], bw[96];
@@ -74,31 +74,34 @@ PetscErrorCode NeopOpFourierLayer(NeopTape *t, NeopSpectralMethod method, NeopTe
   P = NeopTensorStride(v, 2);
   for (int i = 0; i < v->ndim; i++) shape[i] = v->shape[i];
   shape[1] = s.cout;
-  PetscCall(NeopTapeTensor(t, v->ndim, shape, &z)); /* (N, Cout, *S) */
-  PetscCall(NeopTapeAlloc(t, sizeof(float) * 2 * (size_t)(NeopSpectralKeptModes(&s) * s.N * s.cin), (void **)&xk));
-  for (int c = 0; c < nw; c++) wd[c] = w[c]->data;
-  /* z = K(v), then += W v[s] + b per sample */
-  PetscCall(be->spectral->forward(&s, v->data, wd, xk, z->data));
-  if (b) be->bias_add(s.N, s.cout, P, b->data, 1.f, z->data);
-  for (int n = 0; n < s.N; n++)
-    be->sgemm(PETSC_FALSE, PETSC_FALSE, s.cout, (int)P, s.cin, 1.f, W->data, s.cin, v->data + (int64_t)n * s.cin * P, (int)P, 1.f,
-              z->data + (int64_t)n * s.cout * P, (int)P);
-  if (act == NEOP_UNARY_IDENTITY) *y = z;
-  else {
-    PetscCall(NeopTapeTensor(t, v->ndim, shape, y));
-    be->unary_forward(act, z->size, z->data, (*y)->data);
-  }
   in[nin++] = v;
   for (int c = 0; c < nw; c++) in[nin++] = w[c];
   in[nin++] = W;
   if (b) in[nin++] = b;
+  PetscCall(NeopTapeTensor(t, v->ndim, shape, y)); /* (N, Cout, *S) */
+  z = (*y)->data;
+  /* a backward needs act'(z): z goes to its own buffer, overwritten by act'(z) */
+  if (act != NEOP_UNARY_IDENTITY && NeopTapeNeedsGrad(t, nin, in)) {
+    PetscCall(NeopTapeAlloc(t, sizeof(float) * (size_t)(*y)->size, (void **)&dact));
+    z = dact;
+  }
+  PetscCall(NeopTapeAlloc(t, sizeof(float) * 2 * (size_t)(NeopSpectralKeptModes(&s) * s.N * s.cin), (void **)&xk));
+  for (int c = 0; c < nw; c++) wd[c] = w[c]->data;
+  /* z = K(v), then per sample (while it is in cache) z += W v[s], and y = act(z + b), act'(z + b) in one pass */
+  PetscCall(be->spectral->forward(&s, v->data, wd, xk, z));
+  for (int n = 0; n < s.N; n++) {
+    int64_t o = (int64_t)n * s.cout * P;
+    be->sgemm(PETSC_FALSE, PETSC_FALSE, s.cout, (int)P, s.cin, 1.f, W->data, s.cin, v->data + (int64_t)n * s.cin * P, (int)P, 1.f, z + o,
+              (int)P);
+    be->field->bias_act(s.cout, P, b ? b->data : NULL, act, z + o, (*y)->data + o, dact ? dact + o : NULL);
+  }
   PetscCall(NeopTapeRecord(t, "fourier_layer", fourier_backward, nin, in, *y, &node));
   if (node) {
     FourierCtx *ctx;
     PetscCall(NeopTapeAlloc(t, sizeof(*ctx), (void **)&ctx));
     ctx->shape = s;
     ctx->act   = act;
-    ctx->z     = z;
+    ctx->dact  = dact;
     ctx->xk    = xk;
     node->ctx  = ctx;
   }

@@ -35,3 +35,4 @@ void neop_cpu_sq_err_backward(int64_t n, float alpha, const float *y, const floa
 extern const struct NeopOptimKernels neop_cpu_optim; /* src/backend/cpu/optim.c */
 extern const struct NeopNormalizerKernels neop_cpu_normalizer;
 extern const struct NeopSpectralKernels neop_cpu_spectral;
+extern const struct NeopFieldKernels neop_cpu_field;

@@ -1,0 +1,124 @@
+/* Point-wise kernels of FNO's fused ops (include/neop/nn/field_kernels.h):
+   bias + activation + derivative in one pass, the derivative-scaled gradient
+   with the bias reduction, and the domain pad/crop block copy. */
+#include "backend/cpu/cpu.h"
+#include "backend/cpu/fastmath.h"
+#include <neop/nn/field_kernels.h>
+#include <string.h>
+
+#define INV_SQRT2   0.70710678118654752440
+#define INV_SQRT2PI 0.39894228040143267794
+#define PAR_MIN     65536 /* fewer elements stay on one thread */
+#define BLOCK       256   /* elements per scratch block of the generic activations */
+
+/* As in unary.c: AVX-512 / AVX2 / baseline clones picked by CPU feature, the
+   same float operations (no FMA contraction under -std=c11) in every clone, so
+   the same bits whichever runs, and the same bits as unary.c's GELU. */
+#define NEOP_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+
+/* z += b; y = gelu(z); d = gelu'(z) (d may be z; y may be z when d is NULL) */
+NEOP_SIMD_CLONES static void gelu_row(int64_t n, float b, float *z, float *y, float *d)
+{
+  if (d) {
+#pragma omp simd
+    for (int64_t i = 0; i < n; i++) {
+      float x = z[i] + b, cdf = 0.5f * (1.f + neop_fast_erff(x * (float)INV_SQRT2));
+      y[i] = x * cdf;
+      d[i] = cdf + x * (float)INV_SQRT2PI * neop_fast_expf(-0.5f * x * x);
+    }
+  } else {
+#pragma omp simd
+    for (int64_t i = 0; i < n; i++) {
+      float x = z[i] + b;
+      y[i]    = 0.5f * x * (1.f + neop_fast_erff(x * (float)INV_SQRT2));
+    }
+  }
+}
+
+/* any other activation through unary.c, a block at a time so that d may overwrite z */
+static void generic_row(NeopUnaryKind act, int64_t n, float b, float *z, float *y, float *d)
+{
+  float one[BLOCK];
+  for (int64_t o = 0; o < n; o += BLOCK) {
+    int64_t m = n - o < BLOCK ? n - o : BLOCK;
+    for (int64_t i = 0; i < m; i++) z[o + i] += b;
+    neop_cpu_unary_forward(act, m, z + o, y + o);
+    if (!d) continue;
+    for (int64_t i = 0; i < m; i++) one[i] = 1.f;
+    neop_cpu_unary_grad(act, m, z + o, y + o, one); /* one = act'(z) */
+    memcpy(d + o, one, sizeof(float) * (size_t)m);
+  }
+}
+
+static void cpu_bias_act(int C, int64_t P, const float *b, NeopUnaryKind act, float *z, float *y, float *dact)
+{
+#pragma omp parallel for if ((int64_t)C * P > PAR_MIN)
+  for (int c = 0; c < C; c++) {
+    float  bc = b ? b[c] : 0.f;
+    float *zc = z + (int64_t)c * P, *yc = y + (int64_t)c * P, *dc = dact ? dact + (int64_t)c * P : NULL; /* (P) */
+    if (act == NEOP_UNARY_GELU) gelu_row(P, bc, zc, yc, dc);
+    else if (act == NEOP_UNARY_IDENTITY && !dc) {
+#pragma omp simd
+      for (int64_t i = 0; i < P; i++) yc[i] = zc[i] + bc;
+    } else generic_row(act, P, bc, zc, yc, dc);
+  }
+}
+
+static void cpu_act_grad_bias(int64_t outer, int C, int64_t P, const float *dact, float *g, float *db)
+{
+  /* channel-parallel so that each db[c] has one writer; sums in double like bias_grad */
+#pragma omp parallel for if (outer * C * P > PAR_MIN)
+  for (int c = 0; c < C; c++) {
+    double acc = 0;
+    for (int64_t o = 0; o < outer; o++) {
+      float       *gr = g + (o * C + c) * P; /* (P) */
+      const float *dr = dact ? dact + (o * C + c) * P : NULL;
+      double       s  = 0;
+      if (dr) {
+#pragma omp simd reduction(+ : s)
+        for (int64_t i = 0; i < P; i++) {
+          gr[i] *= dr[i];
+          s += gr[i];
+        }
+      } else if (db) {
+#pragma omp simd reduction(+ : s)
+        for (int64_t i = 0; i < P; i++) s += gr[i];
+      }
+      acc += s;
+    }
+    if (db) db[c] += (float)acc;
+  }
+}
+
+static void cpu_resize(int64_t outer, const int *A, const float *src, const int *B, float *dst, PetscBool add)
+{
+  int     R[3] = {A[0] < B[0] ? A[0] : B[0], A[1] < B[1] ? A[1] : B[1], A[2] < B[2] ? A[2] : B[2]};
+  int64_t sa = (int64_t)A[0] * A[1] * A[2], sb = (int64_t)B[0] * B[1] * B[2], plane = (int64_t)B[1] * B[2];
+
+#pragma omp parallel for if (outer * sb > PAR_MIN)
+  for (int64_t o = 0; o < outer; o++) {
+    const float *s = src + o * sa; /* (A0, A1, A2) */
+    float       *d = dst + o * sb; /* (B0, B1, B2) */
+    for (int i = 0; i < R[0]; i++) {
+      for (int j = 0; j < R[1]; j++) {
+        const float *sr = s + ((int64_t)i * A[1] + j) * A[2];
+        float       *dr = d + ((int64_t)i * B[1] + j) * B[2];
+        if (add) {
+#pragma omp simd
+          for (int k = 0; k < R[2]; k++) dr[k] += sr[k];
+        } else {
+          memcpy(dr, sr, sizeof(float) * (size_t)R[2]);
+          memset(dr + R[2], 0, sizeof(float) * (size_t)(B[2] - R[2]));
+        }
+      }
+      if (!add) memset(d + ((int64_t)i * B[1] + R[1]) * B[2], 0, sizeof(float) * (size_t)(B[1] - R[1]) * B[2]);
+    }
+    if (!add) memset(d + (int64_t)R[0] * plane, 0, sizeof(float) * (size_t)((B[0] - R[0]) * plane));
+  }
+}
+
+const NeopFieldKernels neop_cpu_field = {
+  .bias_act      = cpu_bias_act,
+  .act_grad_bias = cpu_act_grad_bias,
+  .resize        = cpu_resize,
+};
