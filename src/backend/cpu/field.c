@@ -11,11 +11,6 @@
 #define PAR_MIN     65536 /* fewer elements stay on one thread */
 #define BLOCK       256   /* elements per scratch block of the generic activations */
 
-/* As in unary.c: AVX-512 / AVX2 / baseline clones picked by CPU feature, the
-   same float operations (no FMA contraction under -std=c11) in every clone, so
-   the same bits whichever runs, and the same bits as unary.c's GELU. */
-#define NEOP_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-
 /* z += b; y = gelu(z); d = gelu'(z) (d may be z; y may be z when d is NULL) */
 NEOP_SIMD_CLONES static void gelu_row(int64_t n, float b, float *z, float *y, float *d)
 {
