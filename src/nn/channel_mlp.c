@@ -1,7 +1,7 @@
-/* The fused channel MLP y = W2 act(W1 x + b1) + b2, one sample at a time:
+/* The fused channel MLP y = W2 act(W1 x + b1) + b2 (include/neop/nn/channel_mlp.h):
    the forward keeps h = act(z) and act'(z) (z = W1 x + b1), computed in one
-   pass over each sample's z, so the backward evaluates no activation
-   (include/neop/nn/channel_mlp.h). */
+   pass over z, so the backward evaluates no activation; the products run
+   sample by sample in the backend's field kernels. */
 #include <neop/nn/channel_mlp.h>
 #include <neop/nn/field_kernels.h>
 #include <neop/log.h>
@@ -19,7 +19,7 @@ static PetscErrorCode channel_mlp_backward(NeopTape *t, NeopTapeNode *n)
   NeopTensor        *x = n->in[0], *W1 = n->in[1], *b1 = n->in[2], *W2 = n->in[3], *b2 = n->in[4], *y = n->out;
   int                N = x->shape[0], cin = W1->shape[1], cmid = W1->shape[0], cout = W2->shape[0];
   int64_t            P = NeopTensorStride(x, 2);
-  float             *dx, *dW1, *db1, *dW2, *db2, *dh; /* dh (Cmid, P): one sample */
+  float             *dx, *dW1, *db1, *dW2, *db2;
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(ev_mlp, 0, 0, 0, 0));
@@ -28,19 +28,8 @@ static PetscErrorCode channel_mlp_backward(NeopTape *t, NeopTapeNode *n)
   PetscCall(NeopTapeGrad(t, b1, &db1));
   PetscCall(NeopTapeGrad(t, W2, &dW2));
   PetscCall(NeopTapeGrad(t, b2, &db2));
-  PetscCall(NeopTapeAlloc(t, sizeof(float) * (size_t)(cmid * P), (void **)&dh));
   if (db2) be->bias_grad(N, cout, P, y->grad, db2);
-  for (int s = 0; s < N; s++) {
-    const float *dys = y->grad + (int64_t)s * cout * P, *hs = ctx->h + (int64_t)s * cmid * P, *xs = x->data + (int64_t)s * cin * P;
-
-    /* dh (Cmid, P) = W2^T dy[s]; dW2 (Cout, Cmid) += dy[s] h^T; dz = dh act'(z) and db1 in one pass */
-    be->sgemm(PETSC_TRUE, PETSC_FALSE, cmid, (int)P, cout, 1.f, W2->data, cmid, dys, (int)P, 0.f, dh, (int)P);
-    if (dW2) be->sgemm(PETSC_FALSE, PETSC_TRUE, cout, cmid, (int)P, 1.f, dys, (int)P, hs, (int)P, 1.f, dW2, cmid);
-    be->field->act_grad_bias(1, cmid, P, ctx->dact + (int64_t)s * cmid * P, dh, db1);
-    /* dW1 (Cmid, Cin) += dz x[s]^T;  dx[s] (Cin, P) += W1^T dz */
-    if (dW1) be->sgemm(PETSC_FALSE, PETSC_TRUE, cmid, cin, (int)P, 1.f, dh, (int)P, xs, (int)P, 1.f, dW1, cin);
-    if (dx) be->sgemm(PETSC_TRUE, PETSC_FALSE, cin, (int)P, cmid, 1.f, W1->data, cin, dh, (int)P, 1.f, dx + (int64_t)s * cin * P, (int)P);
-  }
+  PetscCall(be->field->mlp_backward(N, cin, cmid, cout, P, W1->data, W2->data, x->data, ctx->h, ctx->dact, y->grad, dx, dW1, db1, dW2));
   PetscCall(PetscLogEventEnd(ev_mlp, 0, 0, 0, 0));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -54,7 +43,7 @@ PetscErrorCode NeopOpChannelMLP(NeopTape *t, NeopTensor *x, NeopTensor *W1, Neop
   int                shape[NEOP_MAX_DIMS], N, cin, cmid, cout;
   int64_t            P;
   PetscBool          keep;
-  float             *h, *dact = NULL; /* kept for the backward: (N, Cmid, P) each; else h is one sample's (Cmid, P) */
+  float             *h = NULL, *dact = NULL; /* kept for the backward: (N, Cmid, P) each */
   char               bx[96], b1s[96], b2s[96];
 
   PetscFunctionBegin;
@@ -75,18 +64,13 @@ PetscErrorCode NeopOpChannelMLP(NeopTape *t, NeopTensor *x, NeopTensor *W1, Neop
   for (int d = 0; d < x->ndim; d++) shape[d] = x->shape[d];
   shape[1] = cout;
   PetscCall(NeopTapeTensor(t, x->ndim, shape, y));
-  keep = NeopTapeNeedsGrad(t, 5, in); /* without a backward, h of one sample at a time and no act' */
-  PetscCall(NeopTapeAlloc(t, sizeof(float) * (size_t)((keep ? N : 1) * cmid * P), (void **)&h));
-  if (keep) PetscCall(NeopTapeAlloc(t, sizeof(float) * (size_t)(N * cmid * P), (void **)&dact));
-  if (b2) be->bias_add(N, cout, P, b2->data, 0.f, (*y)->data);
-  for (int s = 0; s < N; s++) {
-    float *hs = h + (keep ? (int64_t)s * cmid * P : 0), *zs = keep ? dact + (int64_t)s * cmid * P : hs;
-    /* z = W1 x[s], then h = act(z + b1) and act'(z + b1) over z, in one pass */
-    be->sgemm(PETSC_FALSE, PETSC_FALSE, cmid, (int)P, cin, 1.f, W1->data, cin, x->data + (int64_t)s * cin * P, (int)P, 0.f, zs, (int)P);
-    be->field->bias_act(cmid, P, b1 ? b1->data : NULL, act, zs, hs, keep ? zs : NULL);
-    be->sgemm(PETSC_FALSE, PETSC_FALSE, cout, (int)P, cmid, 1.f, W2->data, cmid, hs, (int)P, b2 ? 1.f : 0.f, (*y)->data + (int64_t)s * cout * P,
-              (int)P);
+  keep = NeopTapeNeedsGrad(t, 5, in); /* without a backward, no act' and the hidden layer in the kernel's scratch */
+  if (keep) {
+    PetscCall(NeopTapeAlloc(t, sizeof(float) * (size_t)(N * cmid * P), (void **)&h));
+    PetscCall(NeopTapeAlloc(t, sizeof(float) * (size_t)(N * cmid * P), (void **)&dact));
   }
+  PetscCall(be->field->mlp_forward(N, cin, cmid, cout, P, W1->data, b1 ? b1->data : NULL, act, W2->data, b2 ? b2->data : NULL, x->data, h,
+                                   dact, (*y)->data));
   PetscCall(NeopTapeRecord(t, "channel_mlp", channel_mlp_backward, 5, in, *y, &node));
   if (node) {
     MlpCtx *ctx;

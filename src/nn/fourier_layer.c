@@ -36,15 +36,10 @@ static PetscErrorCode fourier_backward(NeopTape *t, NeopTapeNode *n)
     PetscCheck(!any || dw[c], PETSC_COMM_SELF, PETSC_ERR_SUP, "Fourier layer: some corner weights need a gradient and some do not");
   PetscCall(NeopTapeGrad(t, W, &dW));
   PetscCall(NeopTapeGrad(t, b, &db));
-  /* dz = dy act'(z), in place in y's gradient (nothing reads it after this node), and db in the same pass */
-  be->field->act_grad_bias(N, cout, P, ctx->dact, g, db);
+  /* sample by sample: dz = dy act'(z) in place in y's gradient (nothing reads it after this node), db, and
+     dv[s] (Cin, P) += W^T (Cin, Cout) dz[s] (Cout, P), dW (Cout, Cin) += sum_s dz[s] v[s]^T; then the spectral part from dz */
+  PetscCall(be->field->linear_backward(N, cin, cout, P, W->data, v->data, ctx->dact, g, dv, dW, db));
   PetscCall(be->spectral->backward(&ctx->shape, g, w, ctx->xk, dv, any ? dw : NULL));
-  for (int s = 0; s < N; s++) {
-    const float *gs = g + (int64_t)s * cout * P;
-    /* dv[s] (Cin, P) += W^T (Cin, Cout) dz[s] (Cout, P);  dW (Cout, Cin) += dz[s] v[s]^T */
-    if (dv) be->sgemm(PETSC_TRUE, PETSC_FALSE, cin, (int)P, cout, 1.f, W->data, cin, gs, (int)P, 1.f, dv + (int64_t)s * cin * P, (int)P);
-    if (dW) be->sgemm(PETSC_FALSE, PETSC_TRUE, cout, cin, (int)P, 1.f, gs, (int)P, v->data + (int64_t)s * cin * P, (int)P, 1.f, dW, cin);
-  }
   PetscCall(PetscLogEventEnd(ev_fl, 0, 0, 0, 0));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -87,14 +82,9 @@ PetscErrorCode NeopOpFourierLayer(NeopTape *t, NeopSpectralMethod method, NeopTe
   }
   PetscCall(NeopTapeAlloc(t, sizeof(float) * 2 * (size_t)(NeopSpectralKeptModes(&s) * s.N * s.cin), (void **)&xk));
   for (int c = 0; c < nw; c++) wd[c] = w[c]->data;
-  /* z = K(v), then per sample (while it is in cache) z += W v[s], and y = act(z + b), act'(z + b) in one pass */
+  /* z = K(v), then z += W v, y = act(z + b) and act'(z + b), sample by sample while it is in cache */
   PetscCall(be->spectral->forward(&s, v->data, wd, xk, z));
-  for (int n = 0; n < s.N; n++) {
-    int64_t o = (int64_t)n * s.cout * P;
-    be->sgemm(PETSC_FALSE, PETSC_FALSE, s.cout, (int)P, s.cin, 1.f, W->data, s.cin, v->data + (int64_t)n * s.cin * P, (int)P, 1.f, z + o,
-              (int)P);
-    be->field->bias_act(s.cout, P, b ? b->data : NULL, act, z + o, (*y)->data + o, dact ? dact + o : NULL);
-  }
+  PetscCall(be->field->linear_act(s.N, s.cin, s.cout, P, W->data, v->data, 1.f, b ? b->data : NULL, act, z, (*y)->data, dact));
   PetscCall(NeopTapeRecord(t, "fourier_layer", fourier_backward, nin, in, *y, &node));
   if (node) {
     FourierCtx *ctx;

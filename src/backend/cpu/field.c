@@ -1,7 +1,7 @@
 /* Point-wise kernels of FNO's fused ops (include/neop/nn/field_kernels.h):
-   bias + activation + derivative in one pass, the derivative-scaled gradient
-   with the bias reduction, and the domain pad/crop block copy. */
-#include "backend/cpu/cpu.h"
+   bias + activation + derivative in one pass and the domain pad/crop block
+   copy; the table (the per-sample products are in field_linear.c). */
+#include "backend/cpu/field.h"
 #include "backend/cpu/fastmath.h"
 #include <neop/nn/field_kernels.h>
 #include <string.h>
@@ -45,43 +45,17 @@ static void generic_row(NeopUnaryKind act, int64_t n, float b, float *z, float *
   }
 }
 
-static void cpu_bias_act(int C, int64_t P, const float *b, NeopUnaryKind act, float *z, float *y, float *dact)
+void neop_cpu_field_act_rows(int C, int64_t n, int64_t ld, const float *b, NeopUnaryKind act, float *z, float *y, float *d)
 {
-#pragma omp parallel for if ((int64_t)C * P > PAR_MIN)
+#pragma omp parallel for if ((int64_t)C * n > PAR_MIN)
   for (int c = 0; c < C; c++) {
     float  bc = b ? b[c] : 0.f;
-    float *zc = z + (int64_t)c * P, *yc = y + (int64_t)c * P, *dc = dact ? dact + (int64_t)c * P : NULL; /* (P) */
-    if (act == NEOP_UNARY_GELU) gelu_row(P, bc, zc, yc, dc);
+    float *zc = z + c * ld, *yc = y + c * ld, *dc = d ? d + c * ld : NULL; /* (n) */
+    if (act == NEOP_UNARY_GELU) gelu_row(n, bc, zc, yc, dc);
     else if (act == NEOP_UNARY_IDENTITY && !dc) {
 #pragma omp simd
-      for (int64_t i = 0; i < P; i++) yc[i] = zc[i] + bc;
-    } else generic_row(act, P, bc, zc, yc, dc);
-  }
-}
-
-static void cpu_act_grad_bias(int64_t outer, int C, int64_t P, const float *dact, float *g, float *db)
-{
-  /* channel-parallel so that each db[c] has one writer; sums in double like bias_grad */
-#pragma omp parallel for if (outer * C * P > PAR_MIN)
-  for (int c = 0; c < C; c++) {
-    double acc = 0;
-    for (int64_t o = 0; o < outer; o++) {
-      float       *gr = g + (o * C + c) * P; /* (P) */
-      const float *dr = dact ? dact + (o * C + c) * P : NULL;
-      double       s  = 0;
-      if (dr) {
-#pragma omp simd reduction(+ : s)
-        for (int64_t i = 0; i < P; i++) {
-          gr[i] *= dr[i];
-          s += gr[i];
-        }
-      } else if (db) {
-#pragma omp simd reduction(+ : s)
-        for (int64_t i = 0; i < P; i++) s += gr[i];
-      }
-      acc += s;
-    }
-    if (db) db[c] += (float)acc;
+      for (int64_t i = 0; i < n; i++) yc[i] = zc[i] + bc;
+    } else generic_row(act, n, bc, zc, yc, dc);
   }
 }
 
@@ -113,7 +87,9 @@ static void cpu_resize(int64_t outer, const int *A, const float *src, const int 
 }
 
 const NeopFieldKernels neop_cpu_field = {
-  .bias_act      = cpu_bias_act,
-  .act_grad_bias = cpu_act_grad_bias,
-  .resize        = cpu_resize,
+  .linear_act      = neop_cpu_field_linear_act,
+  .linear_backward = neop_cpu_field_linear_backward,
+  .mlp_forward     = neop_cpu_field_mlp_forward,
+  .mlp_backward    = neop_cpu_field_mlp_backward,
+  .resize          = cpu_resize,
 };
