@@ -14,8 +14,6 @@
 #include "backend/cpu/field.h"
 #include <cblas.h>
 #include <omp.h>
-#include <string.h>
-#include <stdlib.h>
 
 #define CHUNK_FLOATS 131072
 
@@ -30,9 +28,7 @@ static int sample_threads(int N)
    samples are not split over threads (the activation is then channel-parallel) */
 static int64_t chunk_points(int64_t P, int rows, int nt)
 {
-  static int64_t cf = 0;
-  if (!cf) cf = getenv("NEOP_CHUNK") ? atoll(getenv("NEOP_CHUNK")) : CHUNK_FLOATS;
-  int64_t c = (cf / rows) / 64 * 64;
+  int64_t c = (CHUNK_FLOATS / rows) / 64 * 64;
   if (nt == 1 && omp_get_max_threads() > 1) return P;
   c = c < 256 ? 256 : c;
   return c < P ? c : P;
