@@ -34,19 +34,6 @@ static int64_t chunk_points(int64_t P, int rows, int nt)
   return c < P ? c : P;
 }
 
-/* single-threaded BLAS while the samples are split over nt > 1 threads; returns the setting to restore */
-static int blas_single(int nt)
-{
-  int old = openblas_get_num_threads();
-  if (nt > 1) openblas_set_num_threads(1);
-  return old;
-}
-
-static void blas_restore(int nt, int old)
-{
-  if (nt > 1) openblas_set_num_threads(old);
-}
-
 static void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int M, int N, int K, const float *A, int64_t lda, const float *B, int64_t ldb,
                  float beta, float *C, int64_t ldc)
 {
@@ -64,7 +51,7 @@ static void sum_parts(int n, int64_t size, const float *part, float *dst)
 PetscErrorCode neop_cpu_field_linear_act(int N, int cin, int cout, int64_t P, const float *W, const float *x, float beta, const float *b,
                                    NeopUnaryKind act, float *z, float *y, float *dact)
 {
-  int     nt = sample_threads(N), ob = blas_single(nt);
+  int     nt = sample_threads(N), ob = neop_cpu_blas_single(nt);
   int64_t ch = chunk_points(P, cin + 2 * cout, nt);
 
   PetscFunctionBegin;
@@ -76,7 +63,7 @@ PetscErrorCode neop_cpu_field_linear_act(int N, int cin, int cout, int64_t P, co
       gemm(CblasNoTrans, CblasNoTrans, cout, m, cin, W, cin, x + (int64_t)s * cin * P + p0, P, beta, z + o, P);
       neop_cpu_field_act_rows(cout, m, P, b, act, z + o, y + o, dact ? dact + o : NULL);
     }
-  blas_restore(nt, ob);
+  neop_cpu_blas_restore(nt, ob);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -122,7 +109,7 @@ PetscErrorCode neop_cpu_field_linear_backward(int N, int cin, int cout, int64_t 
   PetscFunctionBegin;
   if (dW) PetscCall(PetscMalloc1((size_t)N * cout * cin, &part));
   if (db) PetscCall(PetscCalloc1((size_t)N * cout, &pb));
-  ob = blas_single(nt);
+  ob = neop_cpu_blas_single(nt);
 #pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
   for (int s = 0; s < N; s++)
     for (int64_t p0 = 0; p0 < P; p0 += ch) {
@@ -133,7 +120,7 @@ PetscErrorCode neop_cpu_field_linear_backward(int N, int cin, int cout, int64_t 
       if (dx) gemm(CblasTrans, CblasNoTrans, cin, m, cout, W, cin, g + og, P, 1.f, dx + ox, P);
       if (dW) gemm(CblasNoTrans, CblasTrans, cout, cin, m, g + og, P, x + ox, P, p0 ? 1.f : 0.f, part + (int64_t)s * cout * cin, cin);
     }
-  blas_restore(nt, ob);
+  neop_cpu_blas_restore(nt, ob);
   if (dW) sum_parts(N, (int64_t)cout * cin, part, dW);
   if (db) sum_bias_parts(N, cout, pb, db);
   PetscCall(PetscFree(part));
@@ -157,7 +144,7 @@ PetscErrorCode neop_cpu_field_mlp_forward(int N, int cin, int cmid, int cout, in
 
   PetscFunctionBegin;
   if (!h) PetscCall(PetscMalloc1((size_t)nt * cmid * ch, &scratch));
-  ob = blas_single(nt);
+  ob = neop_cpu_blas_single(nt);
 #pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
   for (int s = 0; s < N; s++)
     for (int64_t p0 = 0; p0 < P; p0 += ch) {
@@ -171,7 +158,7 @@ PetscErrorCode neop_cpu_field_mlp_forward(int N, int cin, int cmid, int cout, in
       if (b2) fill_bias(cout, m, P, b2, yc);
       gemm(CblasNoTrans, CblasNoTrans, cout, m, cmid, W2, cmid, hc, ld, b2 ? 1.f : 0.f, yc, P);
     }
-  blas_restore(nt, ob);
+  neop_cpu_blas_restore(nt, ob);
   PetscCall(PetscFree(scratch));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -189,7 +176,7 @@ PetscErrorCode neop_cpu_field_mlp_backward(int N, int cin, int cmid, int cout, i
   if (dW1) PetscCall(PetscMalloc1((size_t)N * cmid * cin, &p1));
   if (dW2) PetscCall(PetscMalloc1((size_t)N * cout * cmid, &p2));
   if (db1) PetscCall(PetscCalloc1((size_t)N * cmid, &pb));
-  ob = blas_single(nt);
+  ob = neop_cpu_blas_single(nt);
 #pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
   for (int s = 0; s < N; s++)
     for (int64_t p0 = 0; p0 < P; p0 += ch) {
@@ -204,7 +191,7 @@ PetscErrorCode neop_cpu_field_mlp_backward(int N, int cin, int cmid, int cout, i
       if (dW1) gemm(CblasNoTrans, CblasTrans, cmid, cin, m, d, m, xs, P, acc, p1 + (int64_t)s * cmid * cin, cin);
       if (dx) gemm(CblasTrans, CblasNoTrans, cin, m, cmid, W1, cin, d, m, 1.f, dx + (int64_t)s * cin * P + p0, P);
     }
-  blas_restore(nt, ob);
+  neop_cpu_blas_restore(nt, ob);
   if (dW1) sum_parts(N, (int64_t)cmid * cin, p1, dW1);
   if (dW2) sum_parts(N, (int64_t)cout * cmid, p2, dW2);
   if (db1) sum_bias_parts(N, cmid, pb, db1);

@@ -30,6 +30,7 @@
 #include <fftw3.h>
 #include <cblas.h>
 #include <math.h>
+#include <omp.h>
 #include <string.h>
 
 #define MAX_ENTRIES 16
@@ -325,15 +326,23 @@ static void transpose_weights(const Entry *e, const float *const *w)
     }
 }
 
+/* threads for the K small products of the mode mixing: OpenBLAS would run each on one thread anyway */
+static int mix_threads(const Entry *e) { return e->K >= 2 * omp_get_max_threads() ? omp_get_max_threads() : 1; }
+
 /* G[q] (N, cout) = xk[q] (N, cin) Wt[q] (cin, cout) / P */
 static void mix_forward(const Entry *e, const float *const *w, const float *xk)
 {
   int         N = e->s.N, cin = e->s.cin, cout = e->s.cout;
   const float alpha[2] = {1.f / (float)e->P, 0}, zero[2] = {0, 0};
+  int         nt, ob;
   transpose_weights(e, w);
+  nt = mix_threads(e);
+  ob = neop_cpu_blas_single(nt);
+#pragma omp parallel for num_threads(nt) if (nt > 1)
   for (int64_t q = 0; q < e->K; q++)
     cblas_cgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, cout, cin, alpha, xk + q * N * cin * 2, cin,
                 e->Wt + q * cin * cout * 2, cout, zero, e->G + q * N * cout * 2, cout);
+  neop_cpu_blas_restore(nt, ob);
 }
 
 /* from G = d loss / d (mixed modes): dw[c] += xk^H G per mode; Gx = G Wt^H (if want_x) */
@@ -342,10 +351,14 @@ static void mix_backward(const Entry *e, const float *const *w, const float *xk,
   int         N = e->s.N, cin = e->s.cin, cout = e->s.cout;
   int64_t     io = (int64_t)cin * cout;
   const float one[2] = {1, 0}, zero[2] = {0, 0};
+  int         nt = mix_threads(e), ob;
   if (dw) {
+    ob = neop_cpu_blas_single(nt);
+#pragma omp parallel for num_threads(nt) if (nt > 1)
     for (int64_t q = 0; q < e->K; q++)
       cblas_cgemm(CblasRowMajor, CblasConjTrans, CblasNoTrans, cin, cout, N, one, xk + q * N * cin * 2, cin,
                   e->G + q * N * cout * 2, cout, zero, e->dWt + q * io * 2, cout);
+    neop_cpu_blas_restore(nt, ob);
     for (int c = 0; c < NeopSpectralCorners(e->d); c++)
 #pragma omp parallel for if (io * e->Mc > 65536)
       for (int64_t j = 0; j < e->Mc; j++) {
@@ -359,9 +372,12 @@ static void mix_backward(const Entry *e, const float *const *w, const float *xk,
   }
   if (want_x) {
     transpose_weights(e, w);
+    ob = neop_cpu_blas_single(nt);
+#pragma omp parallel for num_threads(nt) if (nt > 1)
     for (int64_t q = 0; q < e->K; q++)
       cblas_cgemm(CblasRowMajor, CblasNoTrans, CblasConjTrans, N, cin, cout, one, e->G + q * N * cout * 2, cout,
                   e->Wt + q * io * 2, cout, zero, e->Gx + q * N * cin * 2, cin);
+    neop_cpu_blas_restore(nt, ob);
   }
 }
 
