@@ -20,16 +20,18 @@ static PetscErrorCode channel_mlp_backward(NeopTape *t, NeopTapeNode *n)
   int                N = x->shape[0], cin = W1->shape[1], cmid = W1->shape[0], cout = W2->shape[0];
   int64_t            P = NeopTensorStride(x, 2);
   float             *dx, *dW1, *db1, *dW2, *db2;
+  PetscBool          fresh;
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(ev_mlp, 0, 0, 0, 0));
-  PetscCall(NeopTapeGrad(t, x, &dx));
+  PetscCall(NeopTapeGradFresh(t, x, &dx, &fresh)); /* a fresh dx is overwritten, not added to */
   PetscCall(NeopTapeGrad(t, W1, &dW1));
   PetscCall(NeopTapeGrad(t, b1, &db1));
   PetscCall(NeopTapeGrad(t, W2, &dW2));
   PetscCall(NeopTapeGrad(t, b2, &db2));
   if (db2) be->bias_grad(N, cout, P, y->grad, db2);
-  PetscCall(be->field->mlp_backward(N, cin, cmid, cout, P, W1->data, W2->data, x->data, ctx->h, ctx->dact, y->grad, dx, dW1, db1, dW2));
+  PetscCall(be->field->mlp_backward(N, cin, cmid, cout, P, W1->data, W2->data, x->data, ctx->h, ctx->dact, y->grad, fresh ? 0.f : 1.f, dx, dW1, db1,
+                                    dW2));
   PetscCall(PetscLogEventEnd(ev_mlp, 0, 0, 0, 0));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -22,11 +22,11 @@ static PetscErrorCode fourier_backward(NeopTape *t, NeopTapeNode *n)
   int64_t            P = NeopTensorStride(v, 2);
   const float       *w[NEOP_SPECTRAL_MAX_CORNERS];
   float             *dw[NEOP_SPECTRAL_MAX_CORNERS], *dv, *dW, *db, *g = y->grad; /* g (N, cout, P) */
-  PetscBool          any = PETSC_FALSE;
+  PetscBool          any = PETSC_FALSE, fresh;
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(ev_fl, 0, 0, 0, 0));
-  PetscCall(NeopTapeGrad(t, v, &dv));
+  PetscCall(NeopTapeGradFresh(t, v, &dv, &fresh)); /* a fresh dv is overwritten by the 1x1 part, then added to */
   for (int c = 0; c < nw; c++) {
     w[c] = n->in[1 + c]->data;
     PetscCall(NeopTapeGrad(t, n->in[1 + c], &dw[c]));
@@ -38,7 +38,7 @@ static PetscErrorCode fourier_backward(NeopTape *t, NeopTapeNode *n)
   PetscCall(NeopTapeGrad(t, b, &db));
   /* sample by sample: dz = dy act'(z) in place in y's gradient (nothing reads it after this node), db, and
      dv[s] (Cin, P) += W^T (Cin, Cout) dz[s] (Cout, P), dW (Cout, Cin) += sum_s dz[s] v[s]^T; then the spectral part from dz */
-  PetscCall(be->field->linear_backward(N, cin, cout, P, W->data, v->data, ctx->dact, g, dv, dW, db));
+  PetscCall(be->field->linear_backward(N, cin, cout, P, W->data, v->data, ctx->dact, g, fresh ? 0.f : 1.f, dv, dW, db));
   PetscCall(be->spectral->backward(&ctx->shape, g, w, ctx->xk, dv, any ? dw : NULL));
   PetscCall(PetscLogEventEnd(ev_fl, 0, 0, 0, 0));
   PetscFunctionReturn(PETSC_SUCCESS);

@@ -17,15 +17,17 @@ static void spatial3(const NeopTensor *t, int *S)
 
 static PetscErrorCode pad_crop_backward(NeopTape *t, NeopTapeNode *n)
 {
-  int    A[3], B[3];
-  float *dx;
+  int       A[3], B[3];
+  float    *dx;
+  PetscBool fresh;
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(ev_pad, 0, 0, 0, 0));
-  PetscCall(NeopTapeGrad(t, n->in[0], &dx));
+  /* a fresh dx is written whole (zeros where a crop dropped points) instead of cleared and added to */
+  PetscCall(NeopTapeGradFresh(t, n->in[0], &dx, &fresh));
   spatial3(n->out, A);
   spatial3(n->in[0], B);
-  NeopBackendGet()->field->resize((int64_t)n->out->shape[0] * n->out->shape[1], A, n->out->grad, B, dx, PETSC_TRUE);
+  NeopBackendGet()->field->resize((int64_t)n->out->shape[0] * n->out->shape[1], A, n->out->grad, B, dx, (PetscBool)!fresh);
   PetscCall(PetscLogEventEnd(ev_pad, 0, 0, 0, 0));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -17,10 +17,10 @@ typedef struct NeopFieldKernels {
                                NeopUnaryKind act, float *z, float *y, float *dact);
   /* The adjoint of linear_act from g = dy (N, Cout, P): first g *= dact in place
      (g becomes dz; skipped when dact is NULL), then db[c] += the sum of g over
-     samples and points, dx[s] += W^T g[s], dW += sum_s g[s] x[s]^T (db, dx, dW
-     may be NULL). */
+     samples and points, dx[s] = W^T g[s] + beta_dx dx[s] (beta_dx 0 or 1),
+     dW += sum_s g[s] x[s]^T (db, dx, dW may be NULL). */
   PetscErrorCode (*linear_backward)(int N, int cin, int cout, int64_t P, const float *W, const float *x, const float *dact, float *g,
-                                    float *dx, float *dW, float *db);
+                                    float beta_dx, float *dx, float *dW, float *db);
   /* The channel MLP y[s] = W2 act(W1 x[s] + b1) + b2: x (N, Cin, P), y (N, Cout, P),
      W1 (Cmid, Cin), W2 (Cout, Cmid), b1 and b2 may be NULL. With h and dact
      (N, Cmid, P) given they receive act(z) and act'(z), z = W1 x + b1; with both
@@ -28,10 +28,11 @@ typedef struct NeopFieldKernels {
   PetscErrorCode (*mlp_forward)(int N, int cin, int cmid, int cout, int64_t P, const float *W1, const float *b1, NeopUnaryKind act,
                                 const float *W2, const float *b2, const float *x, float *h, float *dact, float *y);
   /* Its adjoint from dy (N, Cout, P) with the h and dact of mlp_forward:
-     dx += , dW1 += , db1 += , dW2 += their gradients (each may be NULL; the
-     gradient of b2 is bias_grad's). */
+     dx = its gradient + beta_dx dx (beta_dx 0 or 1); dW1, db1, dW2 += theirs
+     (each may be NULL; the gradient of b2 is bias_grad's). */
   PetscErrorCode (*mlp_backward)(int N, int cin, int cmid, int cout, int64_t P, const float *W1, const float *W2, const float *x,
-                                 const float *h, const float *dact, const float *dy, float *dx, float *dW1, float *db1, float *dW2);
+                                 const float *h, const float *dact, const float *dy, float beta_dx, float *dx, float *dW1, float *db1,
+                                 float *dW2);
   /* Block copy between the spatial layouts A and B (3 extents each, missing
      leading dims 1) of 'outer' fields: dst[o, i, j, k] = src[o, i, j, k]
      (add: +=) on the common region i < min(A0, B0), ...; without add, the

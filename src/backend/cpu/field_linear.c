@@ -99,7 +99,7 @@ static void sum_bias_parts(int n, int C, const double *part, float *db)
 }
 
 PetscErrorCode neop_cpu_field_linear_backward(int N, int cin, int cout, int64_t P, const float *W, const float *x, const float *dact, float *g,
-                                              float *dx, float *dW, float *db)
+                                              float beta_dx, float *dx, float *dW, float *db)
 {
   int     nt = sample_threads(N), ob;
   int64_t ch = chunk_points(P, 2 * cin + 2 * cout, nt);
@@ -115,9 +115,9 @@ PetscErrorCode neop_cpu_field_linear_backward(int N, int cin, int cout, int64_t 
     for (int64_t p0 = 0; p0 < P; p0 += ch) {
       int     m  = (int)(P - p0 < ch ? P - p0 : ch);
       int64_t og = (int64_t)s * cout * P + p0, ox = (int64_t)s * cin * P + p0;
-      /* dz = dy act'(z) in place, db[s] += row sums; dx[s] (Cin, m) += W^T dz;  dW[s] (Cout, Cin) += dz x[s]^T */
+      /* dz = dy act'(z) in place, db[s] += row sums; dx[s] (Cin, m) (+)= W^T dz;  dW[s] (Cout, Cin) += dz x[s]^T */
       scale_rows(cout, m, P, P, dact ? dact + og : NULL, g + og, pb ? pb + (int64_t)s * cout : NULL);
-      if (dx) gemm(CblasTrans, CblasNoTrans, cin, m, cout, W, cin, g + og, P, 1.f, dx + ox, P);
+      if (dx) gemm(CblasTrans, CblasNoTrans, cin, m, cout, W, cin, g + og, P, beta_dx, dx + ox, P);
       if (dW) gemm(CblasNoTrans, CblasTrans, cout, cin, m, g + og, P, x + ox, P, p0 ? 1.f : 0.f, part + (int64_t)s * cout * cin, cin);
     }
   neop_cpu_blas_restore(nt, ob);
@@ -164,7 +164,8 @@ PetscErrorCode neop_cpu_field_mlp_forward(int N, int cin, int cmid, int cout, in
 }
 
 PetscErrorCode neop_cpu_field_mlp_backward(int N, int cin, int cmid, int cout, int64_t P, const float *W1, const float *W2, const float *x,
-                                     const float *h, const float *dact, const float *dy, float *dx, float *dW1, float *db1, float *dW2)
+                                     const float *h, const float *dact, const float *dy, float beta_dx, float *dx, float *dW1, float *db1,
+                                           float *dW2)
 {
   int     nt = sample_threads(N), ob;
   int64_t ch = chunk_points(P, cin + 3 * cmid + cout, nt);
@@ -184,12 +185,12 @@ PetscErrorCode neop_cpu_field_mlp_backward(int N, int cin, int cmid, int cout, i
       float        acc = p0 ? 1.f : 0.f, *d = dh + (int64_t)omp_get_thread_num() * cmid * ch; /* (cmid, m) */
       int64_t      o   = (int64_t)s * cmid * P + p0;
       const float *dys = dy + (int64_t)s * cout * P + p0, *xs = x + (int64_t)s * cin * P + p0;
-      /* dh = W2^T dy; dW2 += dy h^T; dz = dh act'(z), db1 += its row sums; dW1 += dz x^T; dx += W1^T dz */
+      /* dh = W2^T dy; dW2 += dy h^T; dz = dh act'(z), db1 += its row sums; dW1 += dz x^T; dx (+)= W1^T dz */
       gemm(CblasTrans, CblasNoTrans, cmid, m, cout, W2, cmid, dys, P, 0.f, d, m);
       if (dW2) gemm(CblasNoTrans, CblasTrans, cout, cmid, m, dys, P, h + o, P, acc, p2 + (int64_t)s * cout * cmid, cmid);
       scale_rows(cmid, m, m, P, dact + o, d, pb ? pb + (int64_t)s * cmid : NULL);
       if (dW1) gemm(CblasNoTrans, CblasTrans, cmid, cin, m, d, m, xs, P, acc, p1 + (int64_t)s * cmid * cin, cin);
-      if (dx) gemm(CblasTrans, CblasNoTrans, cin, m, cmid, W1, cin, d, m, 1.f, dx + (int64_t)s * cin * P + p0, P);
+      if (dx) gemm(CblasTrans, CblasNoTrans, cin, m, cmid, W1, cin, d, m, beta_dx, dx + (int64_t)s * cin * P + p0, P);
     }
   neop_cpu_blas_restore(nt, ob);
   if (dW1) sum_parts(N, (int64_t)cmid * cin, p1, dW1);
