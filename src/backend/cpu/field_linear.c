@@ -2,7 +2,8 @@
    1x1 convolutions with bias and activation, the channel MLP, and their
    adjoints.
 
-   Threads: the samples are split over the threads, each running a
+   Threads: the samples are handed out to the threads one at a time (dynamic:
+   a thread the machine preempts holds up the others less), each running a
    single-threaded BLAS: one fork per op instead of one per (small) product,
    and a sample stays in its core's cache. With fewer samples than threads the
    products are threaded instead.
@@ -55,7 +56,7 @@ PetscErrorCode neop_cpu_field_linear_act(int N, int cin, int cout, int64_t P, co
   int64_t ch = chunk_points(P, cin + 2 * cout, nt);
 
   PetscFunctionBegin;
-#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (nt > 1)
   for (int s = 0; s < N; s++)
     for (int64_t p0 = 0; p0 < P; p0 += ch) {
       int     m = (int)(P - p0 < ch ? P - p0 : ch);
@@ -110,7 +111,7 @@ PetscErrorCode neop_cpu_field_linear_backward(int N, int cin, int cout, int64_t 
   if (dW) PetscCall(PetscMalloc1((size_t)N * cout * cin, &part));
   if (db) PetscCall(PetscCalloc1((size_t)N * cout, &pb));
   ob = neop_cpu_blas_single(nt);
-#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (nt > 1)
   for (int s = 0; s < N; s++)
     for (int64_t p0 = 0; p0 < P; p0 += ch) {
       int     m  = (int)(P - p0 < ch ? P - p0 : ch);
@@ -145,7 +146,7 @@ PetscErrorCode neop_cpu_field_mlp_forward(int N, int cin, int cmid, int cout, in
   PetscFunctionBegin;
   if (!h) PetscCall(PetscMalloc1((size_t)nt * cmid * ch, &scratch));
   ob = neop_cpu_blas_single(nt);
-#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (nt > 1)
   for (int s = 0; s < N; s++)
     for (int64_t p0 = 0; p0 < P; p0 += ch) {
       int     m  = (int)(P - p0 < ch ? P - p0 : ch);
@@ -178,7 +179,7 @@ PetscErrorCode neop_cpu_field_mlp_backward(int N, int cin, int cmid, int cout, i
   if (dW2) PetscCall(PetscMalloc1((size_t)N * cout * cmid, &p2));
   if (db1) PetscCall(PetscCalloc1((size_t)N * cmid, &pb));
   ob = neop_cpu_blas_single(nt);
-#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (nt > 1)
   for (int s = 0; s < N; s++)
     for (int64_t p0 = 0; p0 < P; p0 += ch) {
       int          m   = (int)(P - p0 < ch ? P - p0 : ch);

@@ -338,7 +338,7 @@ static void mix_forward(const Entry *e, const float *const *w, const float *xk)
   transpose_weights(e, w);
   nt = mix_threads(e);
   ob = neop_cpu_blas_single(nt);
-#pragma omp parallel for num_threads(nt) if (nt > 1)
+#pragma omp parallel for schedule(dynamic, 8) num_threads(nt) if (nt > 1)
   for (int64_t q = 0; q < e->K; q++)
     cblas_cgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, cout, cin, alpha, xk + q * N * cin * 2, cin,
                 e->Wt + q * cin * cout * 2, cout, zero, e->G + q * N * cout * 2, cout);
@@ -354,7 +354,7 @@ static void mix_backward(const Entry *e, const float *const *w, const float *xk,
   int         nt = mix_threads(e), ob;
   if (dw) {
     ob = neop_cpu_blas_single(nt);
-#pragma omp parallel for num_threads(nt) if (nt > 1)
+#pragma omp parallel for schedule(dynamic, 8) num_threads(nt) if (nt > 1)
     for (int64_t q = 0; q < e->K; q++)
       cblas_cgemm(CblasRowMajor, CblasConjTrans, CblasNoTrans, cin, cout, N, one, xk + q * N * cin * 2, cin,
                   e->G + q * N * cout * 2, cout, zero, e->dWt + q * io * 2, cout);
@@ -373,7 +373,7 @@ static void mix_backward(const Entry *e, const float *const *w, const float *xk,
   if (want_x) {
     transpose_weights(e, w);
     ob = neop_cpu_blas_single(nt);
-#pragma omp parallel for num_threads(nt) if (nt > 1)
+#pragma omp parallel for schedule(dynamic, 8) num_threads(nt) if (nt > 1)
     for (int64_t q = 0; q < e->K; q++)
       cblas_cgemm(CblasRowMajor, CblasNoTrans, CblasConjTrans, N, cin, cout, one, e->G + q * N * cout * 2, cout,
                   e->Wt + q * io * 2, cout, zero, e->Gx + q * N * cin * 2, cin);
@@ -456,6 +456,52 @@ static void fft_out(Entry *e, int k, float *y, float beta, const float *f)
 
 /* ---- DFT method ---- */
 
+/* Large products split over the threads in pieces handed out one at a time, each on a
+   single-threaded BLAS (a thread the machine preempts holds up the others less than in
+   OpenBLAS's even split); the pieces do not change any element's sum: the same bits. */
+#define PIECE_ROWS 2048 /* real lines per piece of the last-dim products */
+#define PIECE_COLS 512  /* complex columns per piece of the leading-dim products */
+
+/* C (M, N) = A (M, K) op(B) + beta C, row-major, split by rows */
+static void sgemm_by_rows(PetscBool transB, int64_t M, int N, int K, const float *A, int lda, const float *B, int ldb, float beta, float *C,
+                          int ldc)
+{
+  int     nt = omp_get_max_threads(), ob;
+  int64_t np = (M + PIECE_ROWS - 1) / PIECE_ROWS;
+  if (nt == 1 || np < 2 * nt) {
+    neop_cpu_sgemm(PETSC_FALSE, transB, (int)M, N, K, 1.f, A, lda, B, ldb, beta, C, ldc);
+    return;
+  }
+  ob = neop_cpu_blas_single(nt);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
+  for (int64_t p = 0; p < np; p++) {
+    int64_t r0 = p * PIECE_ROWS;
+    int     m  = (int)(M - r0 < PIECE_ROWS ? M - r0 : PIECE_ROWS);
+    neop_cpu_sgemm(PETSC_FALSE, transB, m, N, K, 1.f, A + r0 * lda, lda, B, ldb, beta, C + r0 * ldc, ldc);
+  }
+  neop_cpu_blas_restore(nt, ob);
+}
+
+/* complex C (M, N) = A (M, K) B (K, N), row-major, split by columns */
+static void cgemm_by_cols(int M, int64_t N, int K, const float *A, int lda, const float *B, int ldb, float *C, int ldc)
+{
+  const float one[2] = {1, 0}, zero[2] = {0, 0};
+  int         nt = omp_get_max_threads(), ob;
+  int64_t     np = (N + PIECE_COLS - 1) / PIECE_COLS;
+  if (nt == 1 || np < 2 * nt) {
+    cblas_cgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, (int)N, K, one, A, lda, B, ldb, zero, C, ldc);
+    return;
+  }
+  ob = neop_cpu_blas_single(nt);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
+  for (int64_t p = 0; p < np; p++) {
+    int64_t c0 = p * PIECE_COLS;
+    int     n  = (int)(N - c0 < PIECE_COLS ? N - c0 : PIECE_COLS);
+    cblas_cgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, n, K, one, A, lda, B + 2 * c0, ldb, zero, C + 2 * c0, ldc);
+  }
+  neop_cpu_blas_restore(nt, ob);
+}
+
 /* dst (b, a, w) <- src (a, b, w): blocks of w floats */
 static void transpose_blocks(int64_t a, int64_t b, int w, const float *src, float *dst)
 {
@@ -480,9 +526,9 @@ static void dft_last_in(const Entry *e, int C, const float *x, PetscBool adjoint
   int64_t NC = (int64_t)e->s.N * C, n = e->s.S[e->d - 1], ml = e->ml, rows = NC * e->lead;
   float  *W = e->lead > 1 ? other_buffer(e, T) : T; /* (N C, lead, ml, 2); the same layout as T in 1-D */
   if (adjoint_of_out) /* (rows, n) Gr^T (n, 2 ml) */
-    neop_cpu_sgemm(PETSC_FALSE, PETSC_TRUE, (int)rows, (int)(2 * ml), (int)n, 1.f, x, (int)n, e->Gr, (int)n, 0.f, W, (int)(2 * ml));
+    sgemm_by_rows(PETSC_TRUE, rows, (int)(2 * ml), (int)n, x, (int)n, e->Gr, (int)n, 0.f, W, (int)(2 * ml));
   else /* (rows, n) Fr (n, 2 ml) */
-    neop_cpu_sgemm(PETSC_FALSE, PETSC_FALSE, (int)rows, (int)(2 * ml), (int)n, 1.f, x, (int)n, e->Fr, (int)(2 * ml), 0.f, W, (int)(2 * ml));
+    sgemm_by_rows(PETSC_FALSE, rows, (int)(2 * ml), (int)n, x, (int)n, e->Fr, (int)(2 * ml), 0.f, W, (int)(2 * ml));
   if (W != T) transpose_blocks(NC, e->lead, (int)(2 * ml), W, T);
 }
 
@@ -494,24 +540,23 @@ static void dft_last_out(const Entry *e, int C, float *T, PetscBool adjoint_of_i
   float  *W = e->lead > 1 ? other_buffer(e, T) : T; /* (N C, lead, ml, 2) */
   if (W != T) transpose_blocks(e->lead, NC, (int)(2 * ml), T, W);
   if (adjoint_of_in) /* (rows, 2 ml) Fr^T (2 ml, n) */
-    neop_cpu_sgemm(PETSC_FALSE, PETSC_TRUE, (int)rows, (int)n, (int)(2 * ml), 1.f, W, (int)(2 * ml), e->Fr, (int)(2 * ml), beta, y, (int)n);
+    sgemm_by_rows(PETSC_TRUE, rows, (int)n, (int)(2 * ml), W, (int)(2 * ml), e->Fr, (int)(2 * ml), beta, y, (int)n);
   else /* (rows, 2 ml) Gr (2 ml, n) */
-    neop_cpu_sgemm(PETSC_FALSE, PETSC_FALSE, (int)rows, (int)n, (int)(2 * ml), 1.f, W, (int)(2 * ml), e->Gr, (int)n, beta, y, (int)n);
+    sgemm_by_rows(PETSC_FALSE, rows, (int)n, (int)(2 * ml), W, (int)(2 * ml), e->Gr, (int)n, beta, y, (int)n);
 }
 
 /* Leading dims, T[0] holds (S_0.., N C, ml): shrink every dim i to its 2 m_i kept frequencies with F_i.
    Returns the buffer holding the result (2 m_0.., N C, ml). */
 static float *dft_lead_shrink(const Entry *e, int C)
 {
-  const float one[2] = {1, 0}, zero[2] = {0, 0};
   int         cur = 0;
   for (int i = e->d - 2; i >= 0; i--) {
     int64_t outer = 1, inner = (int64_t)e->s.N * C * e->ml, S = e->s.S[i], m2 = 2 * e->s.modes[i];
     for (int j = 0; j < i; j++) outer *= e->s.S[j];
     for (int j = i + 1; j < e->d - 1; j++) inner *= 2 * e->s.modes[j];
     for (int64_t o = 0; o < outer; o++) /* (2m, S) (S, inner) */
-      cblas_cgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m2, (int)inner, (int)S, one, e->Fl[i], (int)S,
-                  e->T[cur] + o * S * inner * 2, (int)inner, zero, e->T[1 - cur] + o * m2 * inner * 2, (int)inner);
+      cgemm_by_cols((int)m2, inner, (int)S, e->Fl[i], (int)S, e->T[cur] + o * S * inner * 2, (int)inner, e->T[1 - cur] + o * m2 * inner * 2,
+                    (int)inner);
     cur = 1 - cur;
   }
   return e->T[cur];
@@ -520,15 +565,14 @@ static float *dft_lead_shrink(const Entry *e, int C)
 /* The inverse: 'from' holds (2 m_0.., N C, ml); expand every dim with Finv_i. Returns the buffer with (S_0.., N C, ml). */
 static float *dft_lead_expand(const Entry *e, int C, float *from)
 {
-  const float one[2] = {1, 0}, zero[2] = {0, 0};
   int         cur = from == e->T[0] ? 0 : 1;
   for (int i = 0; i < e->d - 1; i++) {
     int64_t outer = 1, inner = (int64_t)e->s.N * C * e->ml, S = e->s.S[i], m2 = 2 * e->s.modes[i];
     for (int j = 0; j < i; j++) outer *= e->s.S[j];
     for (int j = i + 1; j < e->d - 1; j++) inner *= 2 * e->s.modes[j];
     for (int64_t o = 0; o < outer; o++) /* (S, 2m) (2m, inner) */
-      cblas_cgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)S, (int)inner, (int)m2, one, e->Fl_inv[i], (int)m2,
-                  e->T[cur] + o * m2 * inner * 2, (int)inner, zero, e->T[1 - cur] + o * S * inner * 2, (int)inner);
+      cgemm_by_cols((int)S, inner, (int)m2, e->Fl_inv[i], (int)m2, e->T[cur] + o * m2 * inner * 2, (int)inner, e->T[1 - cur] + o * S * inner * 2,
+                    (int)inner);
     cur = 1 - cur;
   }
   return e->T[cur];
