@@ -1,9 +1,13 @@
 /* The fused ops NeopOpFourierLayer and NeopOpChannelMLP: finite-difference
    gradients w.r.t. every input, and values and gradients equal to the chains
    of single ops they replace (spectral conv + channel linear + add + unary;
-   channel linear + unary + channel linear); bad shapes refused. The whole FNO
-   built on them is compared with PyTorch by test_fno_torch. */
+   channel linear + unary + channel linear); the same bits with 2 threads as
+   with 1 (the CPU kernels split the samples over the threads); bad shapes
+   refused. The whole FNO built on them is compared with PyTorch by
+   test_fno_torch. */
 #include "testing.h"
+#include <cblas.h>
+#include <omp.h>
 #include <neop/nn/fourier_layer.h>
 #include <neop/nn/channel_mlp.h>
 
@@ -82,8 +86,8 @@ static PetscErrorCode eval(NeopTestFn fn, Case *c, int nin, const int *ndim, con
 /* gradients by finite differences, then fused == chain (values and gradients) */
 static PetscErrorCode check(const char *name, NeopTestFn fn, Case *c, int nin, const int *ndim, const int (*shape)[NEOP_MAX_DIMS], uint64_t seed)
 {
-  float  *data[8], *y[2], *g[2][8];
-  int64_t size[8], ny[2];
+  float  *data[8], *y[3], *g[3][8];
+  int64_t size[8], ny[3];
   char    what[160];
 
   PetscFunctionBegin;
@@ -96,9 +100,16 @@ static PetscErrorCode check(const char *name, NeopTestFn fn, Case *c, int nin, c
   c->fused = PETSC_TRUE;
   PetscCall(PetscSNPrintf(what, sizeof(what), "%s (%s, %s)", name, NeopSpectralMethods[c->method], NeopUnaryKindName(c->act)));
   PetscCall(NeopTestGradCheck(what, fn, c, nin, ndim, shape, data, 1e-2, 1e-2, 1e-3));
-  for (int f = 0; f < 2; f++) {
-    c->fused = (PetscBool)(f == 0);
+  for (int f = 0; f < 3; f++) { /* fused, chain, fused on 2 threads */
+    int nt = omp_get_max_threads();
+    c->fused = (PetscBool)(f != 1);
+    if (f == 2) {
+      omp_set_num_threads(2);
+      openblas_set_num_threads(2);
+    }
     PetscCall(eval(fn, c, nin, ndim, shape, data, &y[f], &ny[f], g[f]));
+    omp_set_num_threads(nt);
+    openblas_set_num_threads(nt);
   }
   PetscCall(PetscSNPrintf(what, sizeof(what), "%s (%s, %s): fused vs chain of ops, value", name, NeopSpectralMethods[c->method],
                           NeopUnaryKindName(c->act)));
@@ -108,7 +119,13 @@ static PetscErrorCode check(const char *name, NeopTestFn fn, Case *c, int nin, c
                             NeopSpectralMethods[c->method], NeopUnaryKindName(c->act), k));
     NeopTestClose(what, size[k], g[0][k], g[1][k], 1e-5, 1e-6);
   }
-  for (int f = 0; f < 2; f++) {
+  {
+    PetscBool same = (PetscBool)(ny[2] == ny[0] && !memcmp(y[2], y[0], sizeof(float) * (size_t)ny[0]));
+    for (int k = 0; k < nin; k++) same = (PetscBool)(same && !memcmp(g[2][k], g[0][k], sizeof(float) * (size_t)size[k]));
+    NeopTestCheck(same, "%s (%s, %s): 2 threads give the bits of 1 (value and every gradient)", name, NeopSpectralMethods[c->method],
+                  NeopUnaryKindName(c->act));
+  }
+  for (int f = 0; f < 3; f++) {
     PetscCall(PetscFree(y[f]));
     for (int k = 0; k < nin; k++) PetscCall(PetscFree(g[f][k]));
   }

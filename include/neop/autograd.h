@@ -66,6 +66,11 @@ PetscErrorCode NeopTapeRecord(NeopTape *tape, const char *name, NeopBackwardFn b
                               NeopTensor *const *in, NeopTensor *out, NeopTapeNode **node);
 /* The gradient buffer of t, zero-filled on first use; NULL if t needs no gradient. */
 PetscErrorCode NeopTapeGrad(NeopTape *tape, NeopTensor *t, float **grad);
+/* The same without the zero fill: *fresh is true when the buffer was just
+   taken (its contents undefined), and the caller must then write every
+   element before anything reads it (a backward whose first product
+   overwrites instead of adding saves a pass over the buffer). */
+PetscErrorCode NeopTapeGradFresh(NeopTape *tape, NeopTensor *t, float **grad, PetscBool *fresh);
 /* Runs backward from a scalar (size 1) loss. The gradient of a node's output
    is dead once that node's backward has run: its buffer goes back to a pool
    that later NeopTapeGrad calls draw from, so a step holds the gradients of

@@ -80,6 +80,7 @@ typedef struct NeopBackend {
   const struct NeopConvKernels *conv; /* 1-D/2-D convolutions: neop/nn/conv.h */
   const struct NeopH1Kernels   *h1;   /* FFT-based H1 loss: neop/nn/loss_h1.h */
   const struct NeopSpectralKernels *spectral; /* neop/nn/spectral_conv.h */
+  const struct NeopFieldKernels *field; /* bias + activation, pad/crop of FNO's fused ops: neop/nn/field_kernels.h */
 } NeopBackend;
 
 /* The backend in use (the CPU one in this build). Not collective. */

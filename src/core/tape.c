@@ -96,23 +96,34 @@ PetscErrorCode NeopTapeRecord(NeopTape *tape, const char *name, NeopBackwardFn b
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode NeopTapeGrad(NeopTape *tape, NeopTensor *t, float **grad)
+PetscErrorCode NeopTapeGradFresh(NeopTape *tape, NeopTensor *t, float **grad, PetscBool *fresh)
 {
   PetscFunctionBegin;
-  *grad = NULL;
+  *grad  = NULL;
+  *fresh = PETSC_FALSE;
   if (!t || !t->requires_grad) PetscFunctionReturn(PETSC_SUCCESS);
   if (!t->grad) {
     size_t bytes = (size_t)t->size * sizeof(float);
     for (int i = tape->npool - 1; i >= 0; i--)
       if (tape->pool[i].bytes == bytes) {
-        t->grad         = tape->pool[i].ptr;
-        tape->pool[i]   = tape->pool[--tape->npool];
-        PetscCall(NeopBackendGet()->zero(t->grad, bytes));
+        t->grad       = tape->pool[i].ptr;
+        tape->pool[i] = tape->pool[--tape->npool];
         break;
       }
-    if (!t->grad) PetscCall(NeopArenaCalloc(tape->arena, bytes, (void **)&t->grad));
+    if (!t->grad) PetscCall(NeopArenaAlloc(tape->arena, bytes, (void **)&t->grad));
+    *fresh = PETSC_TRUE;
   }
   *grad = t->grad;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode NeopTapeGrad(NeopTape *tape, NeopTensor *t, float **grad)
+{
+  PetscBool fresh;
+
+  PetscFunctionBegin;
+  PetscCall(NeopTapeGradFresh(tape, t, grad, &fresh));
+  if (fresh) PetscCall(NeopBackendGet()->zero(*grad, (size_t)t->size * sizeof(float)));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

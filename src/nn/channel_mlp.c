@@ -1,13 +1,15 @@
-/* The fused channel MLP y = W2 act(W1 x + b1) + b2, one sample at a time so
-   that only z = W1 x + b1 is kept (include/neop/nn/channel_mlp.h). */
+/* The fused channel MLP y = W2 act(W1 x + b1) + b2 (include/neop/nn/channel_mlp.h):
+   the forward keeps h = act(z) and act'(z) (z = W1 x + b1), computed in one
+   pass over z, so the backward evaluates no activation; the products run
+   sample by sample in the backend's field kernels. */
 #include <neop/nn/channel_mlp.h>
+#include <neop/nn/field_kernels.h>
 #include <neop/log.h>
 
 static PetscLogEvent ev_mlp;
 
 typedef struct {
-  NeopUnaryKind act;
-  float        *z; /* (N, Cmid, P) */
+  float *h, *dact; /* (N, Cmid, P): act(z), act'(z) */
 } MlpCtx;
 
 static PetscErrorCode channel_mlp_backward(NeopTape *t, NeopTapeNode *n)
@@ -17,30 +19,19 @@ static PetscErrorCode channel_mlp_backward(NeopTape *t, NeopTapeNode *n)
   NeopTensor        *x = n->in[0], *W1 = n->in[1], *b1 = n->in[2], *W2 = n->in[3], *b2 = n->in[4], *y = n->out;
   int                N = x->shape[0], cin = W1->shape[1], cmid = W1->shape[0], cout = W2->shape[0];
   int64_t            P = NeopTensorStride(x, 2);
-  float             *dx, *dW1, *db1, *dW2, *db2, *h, *dh; /* h, dh (Cmid, P): one sample */
+  float             *dx, *dW1, *db1, *dW2, *db2;
+  PetscBool          fresh;
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(ev_mlp, 0, 0, 0, 0));
-  PetscCall(NeopTapeGrad(t, x, &dx));
+  PetscCall(NeopTapeGradFresh(t, x, &dx, &fresh)); /* a fresh dx is overwritten, not added to */
   PetscCall(NeopTapeGrad(t, W1, &dW1));
   PetscCall(NeopTapeGrad(t, b1, &db1));
   PetscCall(NeopTapeGrad(t, W2, &dW2));
   PetscCall(NeopTapeGrad(t, b2, &db2));
-  PetscCall(NeopTapeAlloc(t, sizeof(float) * (size_t)(cmid * P), (void **)&h));
-  PetscCall(NeopTapeAlloc(t, sizeof(float) * (size_t)(cmid * P), (void **)&dh));
   if (db2) be->bias_grad(N, cout, P, y->grad, db2);
-  for (int s = 0; s < N; s++) {
-    const float *dys = y->grad + (int64_t)s * cout * P, *zs = ctx->z + (int64_t)s * cmid * P, *xs = x->data + (int64_t)s * cin * P;
-
-    /* dh (Cmid, P) = W2^T dy[s]; then h = act(z) and dz = dh act'(z) in one pass; dW2 (Cout, Cmid) += dy[s] h^T */
-    be->sgemm(PETSC_TRUE, PETSC_FALSE, cmid, (int)P, cout, 1.f, W2->data, cmid, dys, (int)P, 0.f, dh, (int)P);
-    be->unary_forward_grad(ctx->act, cmid * P, zs, h, dh);
-    if (dW2) be->sgemm(PETSC_FALSE, PETSC_TRUE, cout, cmid, (int)P, 1.f, dys, (int)P, h, (int)P, 1.f, dW2, cmid);
-    /* dW1 (Cmid, Cin) += dz x[s]^T;  dx[s] (Cin, P) += W1^T dz */
-    if (dW1) be->sgemm(PETSC_FALSE, PETSC_TRUE, cmid, cin, (int)P, 1.f, dh, (int)P, xs, (int)P, 1.f, dW1, cin);
-    if (dx) be->sgemm(PETSC_TRUE, PETSC_FALSE, cin, (int)P, cmid, 1.f, W1->data, cin, dh, (int)P, 1.f, dx + (int64_t)s * cin * P, (int)P);
-    if (db1) be->bias_grad(1, cmid, P, dh, db1);
-  }
+  PetscCall(be->field->mlp_backward(N, cin, cmid, cout, P, W1->data, W2->data, x->data, ctx->h, ctx->dact, y->grad, fresh ? 0.f : 1.f, dx, dW1, db1,
+                                    dW2));
   PetscCall(PetscLogEventEnd(ev_mlp, 0, 0, 0, 0));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -54,7 +45,7 @@ PetscErrorCode NeopOpChannelMLP(NeopTape *t, NeopTensor *x, NeopTensor *W1, Neop
   int                shape[NEOP_MAX_DIMS], N, cin, cmid, cout;
   int64_t            P;
   PetscBool          keep;
-  float             *z, *h; /* z (N, Cmid, P) kept for the backward; h (Cmid, P) one sample */
+  float             *h = NULL, *dact = NULL; /* kept for the backward: (N, Cmid, P) each */
   char               bx[96], b1s[96], b2s[96];
 
   PetscFunctionBegin;
@@ -75,24 +66,19 @@ PetscErrorCode NeopOpChannelMLP(NeopTape *t, NeopTensor *x, NeopTensor *W1, Neop
   for (int d = 0; d < x->ndim; d++) shape[d] = x->shape[d];
   shape[1] = cout;
   PetscCall(NeopTapeTensor(t, x->ndim, shape, y));
-  keep = NeopTapeNeedsGrad(t, 5, in); /* without a backward, z of one sample at a time */
-  PetscCall(NeopTapeAlloc(t, sizeof(float) * (size_t)((keep ? N : 1) * cmid * P), (void **)&z));
-  PetscCall(NeopTapeAlloc(t, sizeof(float) * (size_t)(cmid * P), (void **)&h));
-  if (b2) be->bias_add(N, cout, P, b2->data, 0.f, (*y)->data);
-  for (int s = 0; s < N; s++) {
-    float *zs = z + (keep ? (int64_t)s * cmid * P : 0);
-    if (b1) be->bias_add(1, cmid, P, b1->data, 0.f, zs);
-    be->sgemm(PETSC_FALSE, PETSC_FALSE, cmid, (int)P, cin, 1.f, W1->data, cin, x->data + (int64_t)s * cin * P, (int)P, b1 ? 1.f : 0.f, zs, (int)P);
-    be->unary_forward(act, cmid * P, zs, h);
-    be->sgemm(PETSC_FALSE, PETSC_FALSE, cout, (int)P, cmid, 1.f, W2->data, cmid, h, (int)P, b2 ? 1.f : 0.f, (*y)->data + (int64_t)s * cout * P,
-              (int)P);
+  keep = NeopTapeNeedsGrad(t, 5, in); /* without a backward, no act' and the hidden layer in the kernel's scratch */
+  if (keep) {
+    PetscCall(NeopTapeAlloc(t, sizeof(float) * (size_t)(N * cmid * P), (void **)&h));
+    PetscCall(NeopTapeAlloc(t, sizeof(float) * (size_t)(N * cmid * P), (void **)&dact));
   }
+  PetscCall(be->field->mlp_forward(N, cin, cmid, cout, P, W1->data, b1 ? b1->data : NULL, act, W2->data, b2 ? b2->data : NULL, x->data, h,
+                                   dact, (*y)->data));
   PetscCall(NeopTapeRecord(t, "channel_mlp", channel_mlp_backward, 5, in, *y, &node));
   if (node) {
     MlpCtx *ctx;
     PetscCall(NeopTapeAlloc(t, sizeof(*ctx), (void **)&ctx));
-    ctx->act  = act;
-    ctx->z    = z;
+    ctx->h    = h;
+    ctx->dact = dact;
     node->ctx = ctx;
   }
   PetscCall(PetscLogEventEnd(ev_mlp, 0, 0, 0, 0));

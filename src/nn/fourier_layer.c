@@ -1,6 +1,7 @@
 /* The fused Fourier layer y = act(SpectralConv(v) + W v + b): one tape node
-   keeping z (the pre-activation) and y, see include/neop/nn/fourier_layer.h. */
+   keeping act'(z) (z the pre-activation) and y, see include/neop/nn/fourier_layer.h. */
 #include <neop/nn/fourier_layer.h>
+#include <neop/nn/field_kernels.h>
 #include <neop/log.h>
 
 static PetscLogEvent ev_fl;
@@ -8,8 +9,8 @@ static PetscLogEvent ev_fl;
 typedef struct {
   NeopSpectralShape shape;
   NeopUnaryKind     act;
-  NeopTensor       *z;  /* (N, C, *S) pre-activation; y itself for the identity */
-  float            *xk; /* (K, N, Cin, 2) kept input modes */
+  float            *dact; /* (N, C, *S) act'(z); NULL for the identity */
+  float            *xk;   /* (K, N, Cin, 2) kept input modes */
 } FourierCtx;
 
 static PetscErrorCode fourier_backward(NeopTape *t, NeopTapeNode *n)
@@ -21,13 +22,11 @@ static PetscErrorCode fourier_backward(NeopTape *t, NeopTapeNode *n)
   int64_t            P = NeopTensorStride(v, 2);
   const float       *w[NEOP_SPECTRAL_MAX_CORNERS];
   float             *dw[NEOP_SPECTRAL_MAX_CORNERS], *dv, *dW, *db, *g = y->grad; /* g (N, cout, P) */
-  PetscBool          any = PETSC_FALSE;
+  PetscBool          any = PETSC_FALSE, fresh;
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(ev_fl, 0, 0, 0, 0));
-  /* dz = dy act'(z), in place in y's gradient: nothing reads it after this node */
-  if (ctx->act != NEOP_UNARY_IDENTITY) be->unary_grad(ctx->act, y->size, ctx->z->data, y->data, g);
-  PetscCall(NeopTapeGrad(t, v, &dv));
+  PetscCall(NeopTapeGradFresh(t, v, &dv, &fresh)); /* a fresh dv is overwritten by the 1x1 part, then added to */
   for (int c = 0; c < nw; c++) {
     w[c] = n->in[1 + c]->data;
     PetscCall(NeopTapeGrad(t, n->in[1 + c], &dw[c]));
@@ -37,14 +36,10 @@ static PetscErrorCode fourier_backward(NeopTape *t, NeopTapeNode *n)
     PetscCheck(!any || dw[c], PETSC_COMM_SELF, PETSC_ERR_SUP, "Fourier layer: some corner weights need a gradient and some do not");
   PetscCall(NeopTapeGrad(t, W, &dW));
   PetscCall(NeopTapeGrad(t, b, &db));
+  /* sample by sample: dz = dy act'(z) in place in y's gradient (nothing reads it after this node), db, and
+     dv[s] (Cin, P) += W^T (Cin, Cout) dz[s] (Cout, P), dW (Cout, Cin) += sum_s dz[s] v[s]^T; then the spectral part from dz */
+  PetscCall(be->field->linear_backward(N, cin, cout, P, W->data, v->data, ctx->dact, g, fresh ? 0.f : 1.f, dv, dW, db));
   PetscCall(be->spectral->backward(&ctx->shape, g, w, ctx->xk, dv, any ? dw : NULL));
-  for (int s = 0; s < N; s++) {
-    const float *gs = g + (int64_t)s * cout * P;
-    /* dv[s] (Cin, P) += W^T (Cin, Cout) dz[s] (Cout, P);  dW (Cout, Cin) += dz[s] v[s]^T */
-    if (dv) be->sgemm(PETSC_TRUE, PETSC_FALSE, cin, (int)P, cout, 1.f, W->data, cin, gs, (int)P, 1.f, dv + (int64_t)s * cin * P, (int)P);
-    if (dW) be->sgemm(PETSC_FALSE, PETSC_TRUE, cout, cin, (int)P, 1.f, gs, (int)P, v->data + (int64_t)s * cin * P, (int)P, 1.f, dW, cin);
-  }
-  if (db) be->bias_grad(N, cout, P, g, db);
   PetscCall(PetscLogEventEnd(ev_fl, 0, 0, 0, 0));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -54,10 +49,10 @@ PetscErrorCode NeopOpFourierLayer(NeopTape *t, NeopSpectralMethod method, NeopTe
 {
   const NeopBackend *be = NeopBackendGet();
   NeopSpectralShape  s;
-  NeopTensor        *in[3 + NEOP_SPECTRAL_MAX_CORNERS], *z;
+  NeopTensor        *in[3 + NEOP_SPECTRAL_MAX_CORNERS];
   NeopTapeNode      *node;
   const float       *wd[NEOP_SPECTRAL_MAX_CORNERS];
-  float             *xk;
+  float             *xk, *z, *dact = NULL; /* z, dact (N, Cout, P): the pre-activation, then act'(z) over it */
   int                shape[NEOP_MAX_DIMS], nin = 0;
   int64_t            P;
   char               bv[96], bw[96];
@@ -74,31 +69,29 @@ PetscErrorCode NeopOpFourierLayer(NeopTape *t, NeopSpectralMethod method, NeopTe
   P = NeopTensorStride(v, 2);
   for (int i = 0; i < v->ndim; i++) shape[i] = v->shape[i];
   shape[1] = s.cout;
-  PetscCall(NeopTapeTensor(t, v->ndim, shape, &z)); /* (N, Cout, *S) */
-  PetscCall(NeopTapeAlloc(t, sizeof(float) * 2 * (size_t)(NeopSpectralKeptModes(&s) * s.N * s.cin), (void **)&xk));
-  for (int c = 0; c < nw; c++) wd[c] = w[c]->data;
-  /* z = K(v), then += W v[s] + b per sample */
-  PetscCall(be->spectral->forward(&s, v->data, wd, xk, z->data));
-  if (b) be->bias_add(s.N, s.cout, P, b->data, 1.f, z->data);
-  for (int n = 0; n < s.N; n++)
-    be->sgemm(PETSC_FALSE, PETSC_FALSE, s.cout, (int)P, s.cin, 1.f, W->data, s.cin, v->data + (int64_t)n * s.cin * P, (int)P, 1.f,
-              z->data + (int64_t)n * s.cout * P, (int)P);
-  if (act == NEOP_UNARY_IDENTITY) *y = z;
-  else {
-    PetscCall(NeopTapeTensor(t, v->ndim, shape, y));
-    be->unary_forward(act, z->size, z->data, (*y)->data);
-  }
   in[nin++] = v;
   for (int c = 0; c < nw; c++) in[nin++] = w[c];
   in[nin++] = W;
   if (b) in[nin++] = b;
+  PetscCall(NeopTapeTensor(t, v->ndim, shape, y)); /* (N, Cout, *S) */
+  z = (*y)->data;
+  /* a backward needs act'(z): z goes to its own buffer, overwritten by act'(z) */
+  if (act != NEOP_UNARY_IDENTITY && NeopTapeNeedsGrad(t, nin, in)) {
+    PetscCall(NeopTapeAlloc(t, sizeof(float) * (size_t)(*y)->size, (void **)&dact));
+    z = dact;
+  }
+  PetscCall(NeopTapeAlloc(t, sizeof(float) * 2 * (size_t)(NeopSpectralKeptModes(&s) * s.N * s.cin), (void **)&xk));
+  for (int c = 0; c < nw; c++) wd[c] = w[c]->data;
+  /* z = K(v), then z += W v, y = act(z + b) and act'(z + b), sample by sample while it is in cache */
+  PetscCall(be->spectral->forward(&s, v->data, wd, xk, z));
+  PetscCall(be->field->linear_act(s.N, s.cin, s.cout, P, W->data, v->data, 1.f, b ? b->data : NULL, act, z, (*y)->data, dact));
   PetscCall(NeopTapeRecord(t, "fourier_layer", fourier_backward, nin, in, *y, &node));
   if (node) {
     FourierCtx *ctx;
     PetscCall(NeopTapeAlloc(t, sizeof(*ctx), (void **)&ctx));
     ctx->shape = s;
     ctx->act   = act;
-    ctx->z     = z;
+    ctx->dact  = dact;
     ctx->xk    = xk;
     node->ctx  = ctx;
   }

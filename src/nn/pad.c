@@ -1,28 +1,12 @@
 /* Zero padding / cropping at the end of the spatial dims of a field. Both are
    one block copy between (outer, A0, A1, A2) and (outer, B0, B1, B2) layouts
-   (spatial dims padded to 3 with leading 1s) over the common region. */
+   (spatial dims padded to 3 with leading 1s) over the common region: the
+   backend's field->resize kernel. */
 #include <neop/nn/pad.h>
+#include <neop/nn/field_kernels.h>
 #include <neop/log.h>
 
 static PetscLogEvent ev_pad;
-
-/* dst[o, i, j, k] (op)= src[o, i, j, k] for i < R0, j < R1, k < R2; add: += else = */
-static void block_copy(int64_t outer, const int *A, const float *src, const int *B, float *dst, PetscBool add)
-{
-  int R[3] = {PetscMin(A[0], B[0]), PetscMin(A[1], B[1]), PetscMin(A[2], B[2])};
-  int64_t sa = (int64_t)A[0] * A[1] * A[2], sb = (int64_t)B[0] * B[1] * B[2];
-#pragma omp parallel for collapse(2) if (outer * R[0] * R[1] * R[2] > 65536)
-  for (int64_t o = 0; o < outer; o++)
-    for (int i = 0; i < R[0]; i++)
-      for (int j = 0; j < R[1]; j++) {
-        const float *s = src + o * sa + ((int64_t)i * A[1] + j) * A[2];
-        float       *d = dst + o * sb + ((int64_t)i * B[1] + j) * B[2];
-        if (add)
-          for (int k = 0; k < R[2]; k++) d[k] += s[k];
-        else
-          for (int k = 0; k < R[2]; k++) d[k] = s[k];
-      }
-}
 
 /* spatial extents of t, padded to 3 with leading 1s */
 static void spatial3(const NeopTensor *t, int *S)
@@ -33,15 +17,17 @@ static void spatial3(const NeopTensor *t, int *S)
 
 static PetscErrorCode pad_crop_backward(NeopTape *t, NeopTapeNode *n)
 {
-  int    A[3], B[3];
-  float *dx;
+  int       A[3], B[3];
+  float    *dx;
+  PetscBool fresh;
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(ev_pad, 0, 0, 0, 0));
-  PetscCall(NeopTapeGrad(t, n->in[0], &dx));
+  /* a fresh dx is written whole (zeros where a crop dropped points) instead of cleared and added to */
+  PetscCall(NeopTapeGradFresh(t, n->in[0], &dx, &fresh));
   spatial3(n->out, A);
   spatial3(n->in[0], B);
-  block_copy((int64_t)n->out->shape[0] * n->out->shape[1], A, n->out->grad, B, dx, PETSC_TRUE);
+  NeopBackendGet()->field->resize((int64_t)n->out->shape[0] * n->out->shape[1], A, n->out->grad, B, dx, (PetscBool)!fresh);
   PetscCall(PetscLogEventEnd(ev_pad, 0, 0, 0, 0));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -64,10 +50,9 @@ static PetscErrorCode pad_crop(NeopTape *t, NeopTensor *x, const int *delta, int
   }
   PetscCall(PetscLogEventBegin(ev_pad, 0, 0, 0, 0));
   PetscCall(NeopTapeTensor(t, x->ndim, shape, y));
-  if (sign > 0) PetscCall(NeopBackendGet()->zero((*y)->data, sizeof(float) * (size_t)(*y)->size));
   spatial3(x, A);
   spatial3(*y, B);
-  block_copy((int64_t)x->shape[0] * x->shape[1], A, x->data, B, (*y)->data, PETSC_FALSE);
+  NeopBackendGet()->field->resize((int64_t)x->shape[0] * x->shape[1], A, x->data, B, (*y)->data, PETSC_FALSE); /* zeros in the padding */
   PetscCall(NeopTapeRecord(t, sign > 0 ? "domain_pad" : "domain_crop", pad_crop_backward, 1, &x, *y, NULL));
   PetscCall(PetscLogEventEnd(ev_pad, 0, 0, 0, 0));
   PetscFunctionReturn(PETSC_SUCCESS);

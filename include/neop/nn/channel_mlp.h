@@ -4,9 +4,11 @@
 
    (FNO's projection fc1/fc2 and channel MLPs). The same function as
    NeopOpChannelLinear + NeopOpUnary + NeopOpChannelLinear, but it keeps only
-   the pre-activation z (N, Cmid, *S): the hidden activation and the gradients
-   of both hidden tensors live in scratch of one sample, recomputed in the
-   backward: 1 wide tensor instead of 4 (2 activations, 2 gradients). */
+   the hidden activation h = act(z) and act'(z) (z = W1 x + b1, both
+   (N, Cmid, *S), made in one pass over z), and the gradients of both hidden
+   tensors live in scratch of one sample: 2 wide tensors instead of 4
+   (2 activations, 2 gradients), and no activation is evaluated in the
+   backward. */
 #pragma once
 #include <neop/ops.h>
 

@@ -3,10 +3,11 @@
      y = act(SpectralConv(v; w) + W v + b)      v, y (N, C, *S), W (C, C), b (C)
 
    The same function as NeopOpSpectralConv + NeopOpChannelLinear + NeopOpAdd +
-   NeopOpUnary, with a quarter of their memory: it keeps the pre-activation z
-   and y (y alone when act is the identity) instead of four tensors and their
-   four gradients. The backward overwrites z with dz = dy act'(z), so a tape
-   holding it is back-propagated once (as every training step does). */
+   NeopOpUnary, with a quarter of their memory: it keeps act'(z) (z the
+   pre-activation, the derivative computed in the forward's pass over z) and
+   y (y alone when act is the identity) instead of four tensors and their four
+   gradients. The backward overwrites y's gradient with dz = dy act'(z), so a
+   tape holding it is back-propagated once (as every training step does). */
 #pragma once
 #include <neop/nn/spectral_conv.h>
 

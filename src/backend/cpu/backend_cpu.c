@@ -38,6 +38,7 @@ const NeopBackend NeopBackendCPU = {
   .conv           = &NeopConvKernelsCPU,
   .h1             = &NeopH1KernelsCPU,
   .spectral       = &neop_cpu_spectral,
+  .field          = &neop_cpu_field,
 };
 
 const NeopBackend *NeopBackendGet(void) { return &NeopBackendCPU; }

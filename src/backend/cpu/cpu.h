@@ -11,6 +11,10 @@ void neop_cpu_sgemm(PetscBool transA, PetscBool transB, int M, int N, int K, flo
 void neop_cpu_sgemm_batched(PetscBool transA, PetscBool transB, int M, int N, int K, float alpha, const float *A,
                             int lda, int64_t strideA, const float *B, int ldb, int64_t strideB, float beta, float *C,
                             int ldc, int64_t strideC, int batch);
+/* Around an OpenMP loop over nt threads that calls BLAS: OpenBLAS runs single-threaded in
+   each (nt > 1) and gets its thread count back after; single returns the count to restore. */
+int  neop_cpu_blas_single(int nt);
+void neop_cpu_blas_restore(int nt, int old);
 void neop_cpu_unary_forward(NeopUnaryKind kind, int64_t n, const float *x, float *y);
 void neop_cpu_unary_backward(NeopUnaryKind kind, int64_t n, const float *x, const float *y, const float *dy, float *dx);
 void neop_cpu_unary_grad(NeopUnaryKind kind, int64_t n, const float *x, const float *y, float *dy);
@@ -35,3 +39,4 @@ void neop_cpu_sq_err_backward(int64_t n, float alpha, const float *y, const floa
 extern const struct NeopOptimKernels neop_cpu_optim; /* src/backend/cpu/optim.c */
 extern const struct NeopNormalizerKernels neop_cpu_normalizer;
 extern const struct NeopSpectralKernels neop_cpu_spectral;
+extern const struct NeopFieldKernels neop_cpu_field;

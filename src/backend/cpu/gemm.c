@@ -18,3 +18,15 @@ void neop_cpu_sgemm_batched(PetscBool transA, PetscBool transB, int M, int N, in
   for (int b = 0; b < batch; b++)
     neop_cpu_sgemm(transA, transB, M, N, K, alpha, A + b * strideA, lda, B + b * strideB, ldb, beta, C + b * strideC, ldc);
 }
+
+int neop_cpu_blas_single(int nt)
+{
+  int old = openblas_get_num_threads();
+  if (nt > 1) openblas_set_num_threads(1);
+  return old;
+}
+
+void neop_cpu_blas_restore(int nt, int old)
+{
+  if (nt > 1) openblas_set_num_threads(old);
+}

@@ -44,9 +44,14 @@ PetscErrorCode neop_cpu_free(void *ptr)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* large blocks (gradients cleared before a backward adds into them) are split over the threads */
 PetscErrorCode neop_cpu_zero(void *ptr, size_t bytes)
 {
-  memset(ptr, 0, bytes);
+  const size_t piece = (size_t)1 << 20;
+  int64_t      n     = (int64_t)((bytes + piece - 1) / piece);
+
+#pragma omp parallel for if (n > 1)
+  for (int64_t i = 0; i < n; i++) memset((char *)ptr + i * piece, 0, i == n - 1 ? bytes - (size_t)i * piece : piece);
   return PETSC_SUCCESS;
 }
 

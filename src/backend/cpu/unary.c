@@ -7,13 +7,6 @@
 #define INV_SQRT2   0.70710678118654752440
 #define INV_SQRT2PI 0.39894228040143267794
 
-/* GELU is most of an FNO step's point-wise work: its loops are compiled for
-   AVX-512 and AVX2 too, picked at load time by the CPU features ("arch="
-   clones would test the CPU model, which virtual machines hide). The same
-   float operations in every clone, no FMA contraction under -std=c11: the
-   same bits whichever runs. */
-#define NEOP_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-
 NEOP_SIMD_CLONES static void gelu_forward(int64_t n, const float *x, float *y)
 {
 #pragma omp simd
