@@ -25,12 +25,12 @@ static PetscBool pointwise(const NeopConvGeom *g)
   return g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->ph == 0 && g->pw == 0;
 }
 
-/* stride 1 (MgNO's smoothing convs): implicit GEMM, src/backend/cpu/conv_implicit.c */
-static PetscBool implicit(const NeopConvGeom *g) { return g->sh == 1 && g->sw == 1 && g->kh * g->kw <= 49 && !pointwise(g); }
+/* kernels of up to 7x7 taps, any stride (all of MgNO's convs): implicit GEMM, src/backend/cpu/conv_implicit.c */
+static PetscBool implicit(const NeopConvGeom *g) { return g->kh * g->kw <= NEOP_IG_MAX_TAPS && !pointwise(g); }
 
 static size_t conv_workspace(const NeopConvGeom *g)
 {
-  if (implicit(g)) return neop_cpu_conv_s1_workspace(g);
+  if (implicit(g)) return neop_cpu_conv_ig_workspace(g);
   size_t K = (size_t)g->cx * g->kh * g->kw;
   size_t n = pointwise(g) ? 0 : K * (size_t)tile_rows(g) * g->wo;
   if (pre_padded(g)) n += (size_t)g->cx * (g->h + 2 * g->ph) * (g->w + 2 * g->pw);
@@ -127,7 +127,7 @@ static void conv_forward(const NeopConvGeom *g, float alpha, const float *x, con
   float        *padbuf = work + (pointwise(g) ? 0 : (size_t)K * tr * g->wo);
 
   if (implicit(g)) {
-    neop_cpu_conv_s1(g, alpha, x, wt, y, work);
+    neop_cpu_conv_ig(g, alpha, x, wt, y, work);
     return;
   }
   for (int s = 0; s < g->n; s++) {
@@ -156,7 +156,7 @@ static void conv_adjoint(const NeopConvGeom *g, float alpha, const float *y, con
   float        *padbuf = work + (pointwise(g) ? 0 : (size_t)K * tr * g->wo);
 
   if (implicit(g)) {
-    neop_cpu_conv_s1_adjoint(g, alpha, y, wt, x, work);
+    neop_cpu_conv_ig_adjoint(g, alpha, y, wt, x, work);
     return;
   }
   for (int s = 0; s < g->n; s++) {
@@ -190,7 +190,7 @@ static void conv_weight_grad(const NeopConvGeom *g, float alpha, const float *x,
   float        *padbuf = work + (pointwise(g) ? 0 : (size_t)K * tr * g->wo);
 
   if (implicit(g)) {
-    neop_cpu_conv_s1_weight_grad(g, alpha, x, dy, dw, work);
+    neop_cpu_conv_ig_weight_grad(g, alpha, x, dy, dw, work);
     return;
   }
   for (int s = 0; s < g->n; s++) {

@@ -19,9 +19,11 @@ static inline int neop_cpu_pad_source(NeopPadMode mode, int i, int n)
 void neop_cpu_pad(NeopPadMode mode, int nc, int h, int w, int ph, int pw, const float *x, float *xp);
 void neop_cpu_pad_adjoint(NeopPadMode mode, int nc, int h, int w, int ph, int pw, const float *dxp, float *dx);
 
-/* Stride-1 convolutions as implicit GEMM (src/backend/cpu/conv_implicit.c):
-   same contracts as the table's conv, conv_adjoint and conv_weight_grad. */
-size_t neop_cpu_conv_s1_workspace(const NeopConvGeom *g);
-void   neop_cpu_conv_s1(const NeopConvGeom *g, float alpha, const float *x, const float *w, float *y, float *work);
-void   neop_cpu_conv_s1_adjoint(const NeopConvGeom *g, float alpha, const float *y, const float *w, float *x, float *work);
-void   neop_cpu_conv_s1_weight_grad(const NeopConvGeom *g, float alpha, const float *x, const float *dy, float *dw, float *work);
+/* Convolutions of any stride with up to NEOP_IG_MAX_TAPS taps as implicit GEMM
+   (src/backend/cpu/conv_implicit.c): same contracts as the table's conv,
+   conv_adjoint and conv_weight_grad. */
+#define NEOP_IG_MAX_TAPS 49
+size_t neop_cpu_conv_ig_workspace(const NeopConvGeom *g);
+void   neop_cpu_conv_ig(const NeopConvGeom *g, float alpha, const float *x, const float *w, float *y, float *work);
+void   neop_cpu_conv_ig_adjoint(const NeopConvGeom *g, float alpha, const float *y, const float *w, float *x, float *work);
+void   neop_cpu_conv_ig_weight_grad(const NeopConvGeom *g, float alpha, const float *x, const float *dy, float *dw, float *work);
