@@ -4,7 +4,9 @@
    transposed conv: its forward is the table's conv_adjoint, its input
    gradient the table's conv), batch 8, 24 channels, zero padding. For each:
    conv, conv_adjoint and conv_weight_grad, best of -reps, in ms and GFLOP/s
-   (2 n cy cx kh kw ho wo per call).
+   (2 n cy cx kh kw ho wo per call). With one thread the clock is the
+   process's CPU time, so that other jobs preempting it on a shared machine
+   do not count; with more, wall time.
    Usage: bench_mgno_convs [-grid 128] [-reps 10] [-batch 8] [-channels 24] [-threads T] */
 #include "core/runtime.h"
 #include <neop/nn/conv.h>
@@ -13,7 +15,7 @@
 static double now(void)
 {
   struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  clock_gettime(NeopRuntimeThreads() == 1 ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC, &ts);
   return ts.tv_sec + 1e-9 * ts.tv_nsec;
 }
 
@@ -57,7 +59,7 @@ int main(int argc, char **argv)
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-reps", &reps, NULL));
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-batch", &n, NULL));
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-channels", &c, NULL));
-  PetscCall(PetscPrintf(PETSC_COMM_SELF, "threads %d, batch %d, %d channels\n", NeopRuntimeThreads(), (int)n, (int)c));
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "threads %d (%s time), batch %d, %d channels\n", NeopRuntimeThreads(), NeopRuntimeThreads() == 1 ? "CPU" : "wall", (int)n, (int)c));
   for (int S = (int)grid; S >= 32; S /= 2) {
     int H = (S + 1) / 2;
     PetscCall(bench("smooth 3x3 s1", (NeopConvGeom){(int)n, (int)c, (int)c, S, S, S, S, 3, 3, 1, 1, 1, 1, NEOP_PAD_ZERO}, (int)reps));

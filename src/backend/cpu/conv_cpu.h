@@ -27,3 +27,10 @@ size_t neop_cpu_conv_ig_workspace(const NeopConvGeom *g);
 void   neop_cpu_conv_ig(const NeopConvGeom *g, float alpha, const float *x, const float *w, float *y, float *work);
 void   neop_cpu_conv_ig_adjoint(const NeopConvGeom *g, float alpha, const float *y, const float *w, float *x, float *work);
 void   neop_cpu_conv_ig_weight_grad(const NeopConvGeom *g, float alpha, const float *x, const float *dy, float *dw, float *work);
+/* ct (M, N) = alpha sum over taps t, k < K of A[t] (K, M)^T B[k ld + off[t] + (0 .. N)]
+   (src/backend/cpu/conv_taps.c: AVX-512 register blocks, or sgemm per tap) */
+void neop_cpu_conv_taps(int taps, const size_t *off, int M, int K, int N, float alpha, const float *A, const float *B, size_t ld, float *ct);
+/* acc[t] (K, M) += sum over n < N of B[k ld + off[t] + n] yt[n, :], yt (N, M): the weight gradient's
+   tap products, on a direct kernel that exists only where neop_cpu_conv_wgrad_direct(M) says so */
+PetscBool neop_cpu_conv_wgrad_direct(int M);
+void      neop_cpu_conv_taps_wgrad(int taps, const size_t *off, int M, int K, int N, const float *yt, const float *B, size_t ld, float *acc);

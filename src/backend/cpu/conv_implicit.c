@@ -77,15 +77,18 @@ size_t neop_cpu_conv_ig_workspace(const NeopConvGeom *g)
   return 2 * (size_t)s.taps * g->cy * g->cx + (size_t)s.planes * s.cmax * (window_ld(&s) + (size_t)s.tr * s.Wq) + 64;
 }
 
-/* Wt[t] (cy, cx) = W[:, :, i, j] for tap t = i kw + j, or its transpose (cx, cy); W (cy, cx, kh, kw) */
-static void split_taps(const NeopConvGeom *g, const float *w, PetscBool transpose, float *wt)
+/* Wt[k] (cy, cx) = W[:, :, i, j] for tap t = order[k] = i kw + j (order NULL: t = k), or its
+   transpose (cx, cy); W (cy, cx, kh, kw) */
+static void split_taps(const NeopConvGeom *g, const float *w, const int *order, PetscBool transpose, float *wt)
 {
   const int taps = g->kh * g->kw;
-  for (int co = 0; co < g->cy; co++)
-    for (int ci = 0; ci < g->cx; ci++)
-      for (int t = 0; t < taps; t++)
-        wt[(size_t)t * g->cy * g->cx + (transpose ? (size_t)ci * g->cy + co : (size_t)co * g->cx + ci)] =
+  for (int k = 0; k < taps; k++) {
+    int t = order ? order[k] : k;
+    for (int co = 0; co < g->cy; co++)
+      for (int ci = 0; ci < g->cx; ci++)
+        wt[(size_t)k * g->cy * g->cx + (transpose ? (size_t)ci * g->cy + co : (size_t)co * g->cx + ci)] =
           w[((size_t)co * g->cx + ci) * taps + t];
+  }
 }
 
 /* Columns Q of plane column phase b whose padded column Q sw + b is inside the image: [*q0, *q1) */
@@ -161,15 +164,6 @@ static void y_window(const NeopConvGeom *g, const IG *s, const float *y, int R0,
   }
 }
 
-/* ct (M, N) = alpha sum over the listed taps of A[t] (M, K) B[off[t] + (0 .. N)] (K, N), B rows ld apart */
-static void taps_gemm(int ntaps, const int *list, const size_t *off, int M, int K, int N, float alpha, const float *A,
-                      const float *B, size_t ld, float *ct)
-{
-  for (int k = 0; k < ntaps; k++)
-    neop_cpu_sgemm(PETSC_FALSE, PETSC_FALSE, M, N, K, alpha, A + (size_t)list[k] * M * K, K, B + off[list[k]], (int)ld,
-                   k ? 1.f : 0.f, ct, N);
-}
-
 /* off[t]: where tap t reads in a window of the x side (plane, then the shift inside it) */
 static void x_offsets(const NeopConvGeom *g, const IG *s, size_t ld, size_t *off)
 {
@@ -188,16 +182,14 @@ void neop_cpu_conv_ig(const NeopConvGeom *g, float alpha, const float *x, const 
   const int64_t plane = (int64_t)g->ho * g->wo;
   float        *wt = work, *win = wt + 2 * (size_t)s.taps * g->cy * g->cx, *ct = win + (size_t)s.planes * s.cmax * ld;
   size_t        off[NEOP_IG_MAX_TAPS];
-  int           all[NEOP_IG_MAX_TAPS];
 
-  split_taps(g, w, PETSC_FALSE, wt);
+  split_taps(g, w, NULL, PETSC_TRUE, wt);
   x_offsets(g, &s, ld, off);
-  for (int t = 0; t < s.taps; t++) all[t] = t;
   for (int R0 = 0; R0 < out_rows(&s); R0 += s.tr) {
     int R1 = R0 + s.tr < out_rows(&s) ? R0 + s.tr : out_rows(&s), N = (R1 - R0) * s.Wq;
     x_window(g, &s, x, R0, R1 + s.ei, win, ld);
-    /* ct (cy, N) = alpha sum_t Wt[t] (cy, cx) win[plane_t, :, shift_t ...] (cx, N) */
-    taps_gemm(s.taps, all, off, g->cy, g->cx, N, alpha, wt, win, ld, ct);
+    /* ct (cy, N) = alpha sum_t Wt[t]^T (cy, cx) win[plane_t, :, shift_t ...] (cx, N) */
+    neop_cpu_conv_taps(s.taps, off, g->cy, g->cx, N, alpha, wt, win, ld, ct);
 #pragma omp parallel for if ((int64_t)g->cy * N > 65536)
     for (int c = 0; c < g->cy; c++)
       for (int R = R0; R < R1; R++) {
@@ -242,24 +234,26 @@ void neop_cpu_conv_ig_adjoint(const NeopConvGeom *g, float alpha, const float *y
   size_t        off[NEOP_IG_MAX_TAPS];
   int           list[NEOP_IG_MAX_TAPS], start[NEOP_IG_MAX_TAPS + 1] = {0}, k = 0;
 
-  split_taps(g, w, PETSC_TRUE, wt);
-  /* the taps of each phase plane p of X: list[start[p] .. start[p + 1]); dY at (R - i / sh, Q - j / sw) is
-     win[m + (ei - i / sh) Wq + ej - j / sw] */
+  /* the taps of each phase plane p of X in slots [start[p], start[p + 1]), slot k holding tap list[k]:
+     dY at (R - i / sh, Q - j / sw) is win[m + (ei - i / sh) Wq + ej - j / sw] */
   for (int p = 0; p < s.planes; p++) {
     for (int i = p / g->sw; i < g->kh; i += g->sh)
       for (int j = p % g->sw; j < g->kw; j += g->sw) {
-        list[k++]         = i * g->kw + j;
-        off[i * g->kw + j] = (size_t)(s.ei - i / g->sh) * s.Wq + s.ej - j / g->sw;
+        off[k]    = (size_t)(s.ei - i / g->sh) * s.Wq + s.ej - j / g->sw;
+        list[k++] = i * g->kw + j;
       }
     start[p + 1] = k;
   }
+  split_taps(g, w, list, PETSC_FALSE, wt);
   /* every row of the tall image of planes, halos included (folded back by the padding's adjoint) */
   for (int R0 = 0; R0 < s.rows; R0 += s.tr) {
     int R1 = R0 + s.tr < s.rows ? R0 + s.tr : s.rows, N = (R1 - R0) * s.Wq;
     y_window(g, &s, y, R0 - s.ei, R1, s.ej, win, ld);
-    /* ct[p] (cx, N) = alpha sum over the taps t of plane p of Wt[t]^T (cx, cy) win[:, off_t ...] (cy, N) */
+    /* ct[p] (cx, N) = alpha sum over the slots k of plane p of Wt[k]^T (cx, cy) win[:, off_k ...] (cy, N) */
     for (int p = 0; p < s.planes; p++)
-      if (start[p + 1] > start[p]) taps_gemm(start[p + 1] - start[p], list + start[p], off, g->cx, g->cy, N, alpha, wt, win, ld, ct + (size_t)p * g->cx * N);
+      if (start[p + 1] > start[p])
+        neop_cpu_conv_taps(start[p + 1] - start[p], off + start[p], g->cx, g->cy, N, alpha, wt + (size_t)start[p] * g->cy * g->cx, win,
+                           ld, ct + (size_t)p * g->cx * N);
       else memset(ct + (size_t)p * g->cx * N, 0, sizeof(float) * (size_t)g->cx * N);
 #pragma omp parallel for if ((int64_t)g->cx * N * s.planes > 65536)
     for (int c = 0; c < g->cx; c++)
@@ -273,24 +267,54 @@ void neop_cpu_conv_ig_adjoint(const NeopConvGeom *g, float alpha, const float *y
   }
 }
 
+/* yt (N, cy), N = (R1 - R0) Wq: rows [R0, R1) of dY in the tall Wq-wide layout, transposed (position-major),
+   zeros at garbage positions */
+static void y_window_t(const NeopConvGeom *g, const IG *s, const float *y, int R0, int R1, float *yt)
+{
+  const int64_t plane = (int64_t)g->ho * g->wo;
+
+#pragma omp parallel for if ((int64_t)g->cy * (R1 - R0) * s->Wq > 65536)
+  for (int R = R0; R < R1; R++) {
+    float *d = yt + (size_t)(R - R0) * s->Wq * g->cy;
+    int    r = R % s->Hq;
+    if (r >= g->ho) {
+      memset(d, 0, sizeof(float) * (size_t)s->Wq * g->cy);
+      continue;
+    }
+    const float *src = y + (int64_t)(R / s->Hq) * g->cy * plane + (int64_t)r * g->wo;
+    for (int q = 0; q < g->wo; q++)
+      for (int c = 0; c < g->cy; c++) d[(size_t)q * g->cy + c] = src[c * plane + q];
+    memset(d + (size_t)g->wo * g->cy, 0, sizeof(float) * (size_t)(s->Wq - g->wo) * g->cy);
+  }
+}
+
 void neop_cpu_conv_ig_weight_grad(const NeopConvGeom *g, float alpha, const float *x, const float *dy, float *dw, float *work)
 {
-  const IG     s  = ig_geom(g);
-  const size_t ld = window_ld(&s), cc = (size_t)g->cy * g->cx;
-  float       *acc = work + (size_t)s.taps * cc, *win = work + 2 * (size_t)s.taps * cc, *yw = win + (size_t)s.planes * s.cmax * ld;
-  size_t       off[NEOP_IG_MAX_TAPS];
+  const IG        s  = ig_geom(g);
+  const size_t    ld = window_ld(&s), cc = (size_t)g->cy * g->cx;
+  const PetscBool direct = neop_cpu_conv_wgrad_direct(g->cy);
+  float          *acc = work + (size_t)s.taps * cc, *win = work + 2 * (size_t)s.taps * cc, *yw = win + (size_t)s.planes * s.cmax * ld;
+  size_t          off[NEOP_IG_MAX_TAPS];
 
   x_offsets(g, &s, ld, off);
   memset(acc, 0, sizeof(float) * s.taps * cc);
   for (int R0 = 0; R0 < out_rows(&s); R0 += s.tr) {
     int R1 = R0 + s.tr < out_rows(&s) ? R0 + s.tr : out_rows(&s), N = (R1 - R0) * s.Wq;
     x_window(g, &s, x, R0, R1 + s.ei, win, ld);
-    y_window(g, &s, dy, R0, R1, 0, yw, (size_t)N);
-    /* acc[t] (cy, cx) += yw (cy, N) win[plane_t, :, shift_t ...]^T (N, cx); garbage positions of yw are zero */
-    for (int t = 0; t < s.taps; t++)
-      neop_cpu_sgemm(PETSC_FALSE, PETSC_TRUE, g->cy, g->cx, N, 1.f, yw, N, win + off[t], (int)ld, 1.f, acc + (size_t)t * cc, g->cx);
+    /* garbage positions of dY are zero in the window, so they add nothing */
+    if (direct) {
+      /* acc[t] (cx, cy) += win[plane_t, :, shift_t ...] (cx, N) yw (N, cy) */
+      y_window_t(g, &s, dy, R0, R1, yw);
+      neop_cpu_conv_taps_wgrad(s.taps, off, g->cy, g->cx, N, yw, win, ld, acc);
+    } else {
+      /* acc[t] (cy, cx) += yw (cy, N) win[plane_t, :, shift_t ...]^T (N, cx) */
+      y_window(g, &s, dy, R0, R1, 0, yw, (size_t)N);
+      for (int t = 0; t < s.taps; t++)
+        neop_cpu_sgemm(PETSC_FALSE, PETSC_TRUE, g->cy, g->cx, N, 1.f, yw, N, win + off[t], (int)ld, 1.f, acc + (size_t)t * cc, g->cx);
+    }
   }
   for (int co = 0; co < g->cy; co++)
     for (int ci = 0; ci < g->cx; ci++)
-      for (int t = 0; t < s.taps; t++) dw[((size_t)co * g->cx + ci) * s.taps + t] += alpha * acc[(size_t)t * cc + co * g->cx + ci];
+      for (int t = 0; t < s.taps; t++)
+        dw[((size_t)co * g->cx + ci) * s.taps + t] += alpha * acc[(size_t)t * cc + (direct ? (size_t)ci * g->cy + co : (size_t)co * g->cx + ci)];
 }
