@@ -31,6 +31,7 @@
    garbage. Small grids put several samples into one sgemm (the tall image
    crosses sample boundaries). */
 #include "backend/cpu/conv_cpu.h"
+#include <omp.h>
 #include <string.h>
 
 /* Columns (flat positions of one plane) per tile: window and result of 24
@@ -44,12 +45,18 @@ typedef struct {
   int ei, ej;   /* largest tap shift inside a plane: (kh - 1) / sh, (kw - 1) / sw */
   int rows;     /* rows of the tall image of planes, n Hq */
   int tr;       /* rows per tile */
+  int ntiles;   /* ceil(rows / tr) */
+  int nt;       /* threads that take whole tiles (1: the kernels split each tile instead) */
   int taps, cmax;
 } IG;
 
+/* Multiply-adds of one conv above which threads take whole tiles: one
+   parallel region per call instead of several per tile. */
+#define TILE_PARALLEL_FMAS (1 << 22)
+
 static IG ig_geom(const NeopConvGeom *g)
 {
-  IG s;
+  IG  s;
   int cols;
   s.hp     = g->h + 2 * g->ph;
   s.wp     = g->w + 2 * g->pw;
@@ -59,22 +66,47 @@ static IG ig_geom(const NeopConvGeom *g)
   s.ei     = (g->kh - 1) / g->sh;
   s.ej     = (g->kw - 1) / g->sw;
   s.rows   = g->n * s.Hq;
+  s.taps   = g->kh * g->kw;
+  s.cmax   = g->cx > g->cy ? g->cx : g->cy;
   cols     = TILE_COLS / s.planes < 1024 ? 1024 : TILE_COLS / s.planes;
   s.tr     = cols / s.Wq < 1 ? 1 : cols / s.Wq;
+  s.nt     = omp_get_max_threads();
+  if ((int64_t)s.taps * g->cx * g->cy * s.rows * s.Wq < TILE_PARALLEL_FMAS) s.nt = 1;
+  if (s.nt > 1) {
+    /* at least two tiles per thread, of at least 256 positions */
+    int tr = (s.rows + 2 * s.nt - 1) / (2 * s.nt), tmin = (256 + s.Wq - 1) / s.Wq;
+    tr     = tr < tmin ? tmin : tr;
+    if (tr < s.tr) s.tr = tr;
+  }
   if (s.tr > s.rows) s.tr = s.rows;
-  s.taps = g->kh * g->kw;
-  s.cmax = g->cx > g->cy ? g->cx : g->cy;
+  s.ntiles = (s.rows + s.tr - 1) / s.tr;
+  if (s.nt > s.ntiles) s.nt = s.ntiles;
   return s;
 }
 
 /* floats of one channel of one plane in a window: tr + ei rows of Wq, plus ej of slack */
 static size_t window_ld(const IG *s) { return (size_t)(s->tr + s->ei) * s->Wq + s->ej; }
 
+/* floats of one thread's part of the workspace: dW accumulator (taps, cy, cx), window
+   (planes, cmax, ld), tile result (planes, cmax, tr Wq) */
+static size_t thread_ws(const NeopConvGeom *g, const IG *s)
+{
+  return ((size_t)s->taps * g->cy * g->cx + (size_t)s->planes * s->cmax * (window_ld(s) + (size_t)s->tr * s->Wq) + 15) / 16 * 16;
+}
+
 size_t neop_cpu_conv_ig_workspace(const NeopConvGeom *g)
 {
   IG s = ig_geom(g);
-  /* Wt (taps, cy, cx), dW accumulator (taps, cy, cx), window (planes, cmax, ld), tile result (planes, cmax, tr Wq) */
-  return 2 * (size_t)s.taps * g->cy * g->cx + (size_t)s.planes * s.cmax * (window_ld(&s) + (size_t)s.tr * s.Wq) + 64;
+  /* Wt (taps, cy, cx), then one part per thread */
+  return (size_t)s.taps * g->cy * g->cx + (size_t)s.nt * thread_ws(g, &s) + 64;
+}
+
+/* One thread's buffers: the accumulator, window and tile result of thread id. */
+static void thread_bufs(const NeopConvGeom *g, const IG *s, float *work, int id, float **acc, float **win, float **ct)
+{
+  *acc = work + (size_t)s->taps * g->cy * g->cx + (size_t)id * thread_ws(g, s);
+  *win = *acc + (size_t)s->taps * g->cy * g->cx;
+  *ct  = *win + (size_t)s->planes * s->cmax * window_ld(s);
 }
 
 /* Wt[k] (cy, cx) = W[:, :, i, j] for tap t = order[k] = i kw + j (order NULL: t = k), or its
@@ -88,6 +120,25 @@ static void split_taps(const NeopConvGeom *g, const float *w, const int *order, 
       for (int ci = 0; ci < g->cx; ci++)
         wt[(size_t)k * g->cy * g->cx + (transpose ? (size_t)ci * g->cy + co : (size_t)co * g->cx + ci)] =
           w[((size_t)co * g->cx + ci) * taps + t];
+  }
+}
+
+/* The stride-2 column (de)interleaving of the windows, compiled for AVX-512 and
+   AVX2 too (permutes; the generic build is scalar for these), picked at load time. */
+#define NEOP_CONV_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+
+/* d[k] = src[2 k], k < n */
+NEOP_CONV_CLONES static void gather2(int n, const float *src, float *d)
+{
+  for (int k = 0; k < n; k++) d[k] = src[2 * k];
+}
+
+/* d[2 k] += e[k], d[2 k + 1] += o[k], k < n */
+NEOP_CONV_CLONES static void interleave_add2(int n, const float *e, const float *o, float *d)
+{
+  for (int k = 0; k < n; k++) {
+    d[2 * k] += e[k];
+    d[2 * k + 1] += o[k];
   }
 }
 
@@ -128,6 +179,7 @@ static void x_window(const NeopConvGeom *g, const IG *s, const float *x, int R0,
       for (int Q = 0; Q < s->Wq; Q++) {
         if (Q == q0) {
           if (g->sw == 1) memcpy(d + q0, src + q0, sizeof(float) * (size_t)(q1 - q0));
+          else if (g->sw == 2) gather2(q1 - q0, src + 2 * q0, d + q0);
           else
             for (int k = q0; k < q1; k++) d[k] = src[k * g->sw];
           if ((Q = q1) >= s->Wq) break;
@@ -180,26 +232,35 @@ void neop_cpu_conv_ig(const NeopConvGeom *g, float alpha, const float *x, const 
   const IG      s  = ig_geom(g);
   const size_t  ld = window_ld(&s);
   const int64_t plane = (int64_t)g->ho * g->wo;
-  float        *wt = work, *win = wt + 2 * (size_t)s.taps * g->cy * g->cx, *ct = win + (size_t)s.planes * s.cmax * ld;
+  const int     last  = out_rows(&s);
   size_t        off[NEOP_IG_MAX_TAPS];
 
-  split_taps(g, w, NULL, PETSC_TRUE, wt);
+  split_taps(g, w, NULL, PETSC_TRUE, work);
   x_offsets(g, &s, ld, off);
-  for (int R0 = 0; R0 < out_rows(&s); R0 += s.tr) {
-    int R1 = R0 + s.tr < out_rows(&s) ? R0 + s.tr : out_rows(&s), N = (R1 - R0) * s.Wq;
-    x_window(g, &s, x, R0, R1 + s.ei, win, ld);
-    /* ct (cy, N) = alpha sum_t Wt[t]^T (cy, cx) win[plane_t, :, shift_t ...] (cx, N) */
-    neop_cpu_conv_taps(s.taps, off, g->cy, g->cx, N, alpha, wt, win, ld, ct);
-#pragma omp parallel for if ((int64_t)g->cy * N > 65536)
-    for (int c = 0; c < g->cy; c++)
-      for (int R = R0; R < R1; R++) {
-        int r = R % s.Hq;
-        if (r >= g->ho) continue;
-        const float *src = ct + (size_t)c * N + (size_t)(R - R0) * s.Wq;
-        float       *d   = y + ((int64_t)(R / s.Hq) * g->cy + c) * plane + (int64_t)r * g->wo;
+  /* tiles write disjoint rows of y */
+#pragma omp parallel num_threads(s.nt) if (s.nt > 1)
+  {
+    float *acc, *win, *ct;
+    thread_bufs(g, &s, work, omp_get_thread_num(), &acc, &win, &ct);
+#pragma omp for schedule(dynamic)
+    for (int it = 0; it < s.ntiles; it++) {
+      int R0 = it * s.tr;
+      if (R0 >= last) continue;
+      int R1 = R0 + s.tr < last ? R0 + s.tr : last, N = (R1 - R0) * s.Wq;
+      x_window(g, &s, x, R0, R1 + s.ei, win, ld);
+      /* ct (cy, N) = alpha sum_t Wt[t]^T (cy, cx) win[plane_t, :, shift_t ...] (cx, N) */
+      neop_cpu_conv_taps(s.taps, off, g->cy, g->cx, N, alpha, work, win, ld, ct);
+#pragma omp parallel for if (s.nt == 1 && (int64_t)g->cy * N > 65536)
+      for (int c = 0; c < g->cy; c++)
+        for (int R = R0; R < R1; R++) {
+          int r = R % s.Hq;
+          if (r >= g->ho) continue;
+          const float *src = ct + (size_t)c * N + (size_t)(R - R0) * s.Wq;
+          float       *d   = y + ((int64_t)(R / s.Hq) * g->cy + c) * plane + (int64_t)r * g->wo;
 #pragma omp simd
-        for (int q = 0; q < g->wo; q++) d[q] += src[q];
-      }
+          for (int q = 0; q < g->wo; q++) d[q] += src[q];
+        }
+    }
   }
 }
 
@@ -207,6 +268,17 @@ void neop_cpu_conv_ig(const NeopConvGeom *g, float alpha, const float *x, const 
    result cp (planes, N) of one channel, through the padding's adjoint */
 static void fold_row(const NeopConvGeom *g, const IG *s, int a, const float *cp, size_t pstride, float *d)
 {
+  int qa = 0, qb = 0; /* stride 2: columns of both phases folded together, interleaved */
+
+  if (g->sw == 2) {
+    int q0, q1, r0, r1;
+    interior_cols(g, s, 0, &q0, &q1);
+    interior_cols(g, s, 1, &r0, &r1);
+    qa = q0 > r0 ? q0 : r0;
+    qb = q1 < r1 ? q1 : r1;
+    if (qb > qa) interleave_add2(qb - qa, cp + (size_t)(a * 2) * pstride + qa, cp + (size_t)(a * 2 + 1) * pstride + qa, d + 2 * qa - g->pw);
+    else qb = qa;
+  }
   for (int b = 0; b < g->sw; b++) {
     const float *src = cp + (size_t)(a * g->sw + b) * pstride;
     int          q0, q1;
@@ -216,7 +288,8 @@ static void fold_row(const NeopConvGeom *g, const IG *s, int a, const float *cp,
 #pragma omp simd
       for (int Q = q0; Q < q1; Q++) di[Q] += src[Q];
     } else
-      for (int Q = q0; Q < q1; Q++) di[Q * g->sw] += src[Q];
+      for (int Q = q0; Q < q1; Q++)
+        if (Q < qa || Q >= qb) di[Q * g->sw] += src[Q];
     for (int Q = 0; Q < s->Wq; Q++) {
       if (Q == q0 && (Q = q1) >= s->Wq) break;
       int pcol = Q * g->sw + b, sq = pcol < s->wp ? neop_cpu_pad_source(g->mode, pcol - g->pw, g->w) : -1;
@@ -227,10 +300,9 @@ static void fold_row(const NeopConvGeom *g, const IG *s, int a, const float *cp,
 
 void neop_cpu_conv_ig_adjoint(const NeopConvGeom *g, float alpha, const float *y, const float *w, float *x, float *work)
 {
-  const IG      s  = ig_geom(g);
+  IG            s  = ig_geom(g);
   const size_t  ld = window_ld(&s);
   const int64_t plane = (int64_t)g->h * g->w;
-  float        *wt = work, *win = wt + 2 * (size_t)s.taps * g->cy * g->cx, *ct = win + (size_t)s.planes * s.cmax * ld;
   size_t        off[NEOP_IG_MAX_TAPS];
   int           list[NEOP_IG_MAX_TAPS], start[NEOP_IG_MAX_TAPS + 1] = {0}, k = 0;
 
@@ -244,26 +316,34 @@ void neop_cpu_conv_ig_adjoint(const NeopConvGeom *g, float alpha, const float *y
       }
     start[p + 1] = k;
   }
-  split_taps(g, w, list, PETSC_FALSE, wt);
+  split_taps(g, w, list, PETSC_FALSE, work);
+  /* tiles fold into disjoint rows of x, unless wrapped or mirrored halo rows reach into other tiles */
+  if (g->mode != NEOP_PAD_ZERO && g->ph) s.nt = 1;
   /* every row of the tall image of planes, halos included (folded back by the padding's adjoint) */
-  for (int R0 = 0; R0 < s.rows; R0 += s.tr) {
-    int R1 = R0 + s.tr < s.rows ? R0 + s.tr : s.rows, N = (R1 - R0) * s.Wq;
-    y_window(g, &s, y, R0 - s.ei, R1, s.ej, win, ld);
-    /* ct[p] (cx, N) = alpha sum over the slots k of plane p of Wt[k]^T (cx, cy) win[:, off_k ...] (cy, N) */
-    for (int p = 0; p < s.planes; p++)
-      if (start[p + 1] > start[p])
-        neop_cpu_conv_taps(start[p + 1] - start[p], off + start[p], g->cx, g->cy, N, alpha, wt + (size_t)start[p] * g->cy * g->cx, win,
-                           ld, ct + (size_t)p * g->cx * N);
-      else memset(ct + (size_t)p * g->cx * N, 0, sizeof(float) * (size_t)g->cx * N);
-#pragma omp parallel for if ((int64_t)g->cx * N * s.planes > 65536)
-    for (int c = 0; c < g->cx; c++)
-      for (int R = R0; R < R1; R++)
-        for (int a = 0; a < g->sh; a++) {
-          int si = source_row(g, &s, R, a);
-          if (si < 0) continue;
-          fold_row(g, &s, a, ct + (size_t)c * N + (size_t)(R - R0) * s.Wq, (size_t)g->cx * N,
-                   x + ((int64_t)(R / s.Hq) * g->cx + c) * plane + (int64_t)si * g->w);
-        }
+#pragma omp parallel num_threads(s.nt) if (s.nt > 1)
+  {
+    float *acc, *win, *ct;
+    thread_bufs(g, &s, work, omp_get_thread_num(), &acc, &win, &ct);
+#pragma omp for schedule(dynamic)
+    for (int it = 0; it < s.ntiles; it++) {
+      int R0 = it * s.tr, R1 = R0 + s.tr < s.rows ? R0 + s.tr : s.rows, N = (R1 - R0) * s.Wq;
+      y_window(g, &s, y, R0 - s.ei, R1, s.ej, win, ld);
+      /* ct[p] (cx, N) = alpha sum over the slots k of plane p of Wt[k]^T (cx, cy) win[:, off_k ...] (cy, N) */
+      for (int p = 0; p < s.planes; p++)
+        if (start[p + 1] > start[p])
+          neop_cpu_conv_taps(start[p + 1] - start[p], off + start[p], g->cx, g->cy, N, alpha, work + (size_t)start[p] * g->cy * g->cx,
+                             win, ld, ct + (size_t)p * g->cx * N);
+        else memset(ct + (size_t)p * g->cx * N, 0, sizeof(float) * (size_t)g->cx * N);
+#pragma omp parallel for if (s.nt == 1 && (int64_t)g->cx * N * s.planes > 65536)
+      for (int c = 0; c < g->cx; c++)
+        for (int R = R0; R < R1; R++)
+          for (int a = 0; a < g->sh; a++) {
+            int si = source_row(g, &s, R, a);
+            if (si < 0) continue;
+            fold_row(g, &s, a, ct + (size_t)c * N + (size_t)(R - R0) * s.Wq, (size_t)g->cx * N,
+                     x + ((int64_t)(R / s.Hq) * g->cx + c) * plane + (int64_t)si * g->w);
+          }
+    }
   }
 }
 
@@ -293,28 +373,46 @@ void neop_cpu_conv_ig_weight_grad(const NeopConvGeom *g, float alpha, const floa
   const IG        s  = ig_geom(g);
   const size_t    ld = window_ld(&s), cc = (size_t)g->cy * g->cx;
   const PetscBool direct = neop_cpu_conv_wgrad_direct(g->cy);
-  float          *acc = work + (size_t)s.taps * cc, *win = work + 2 * (size_t)s.taps * cc, *yw = win + (size_t)s.planes * s.cmax * ld;
+  const int       last   = out_rows(&s);
+  float          *acc0, *acc, *win, *yw;
   size_t          off[NEOP_IG_MAX_TAPS];
 
   x_offsets(g, &s, ld, off);
-  memset(acc, 0, sizeof(float) * s.taps * cc);
-  for (int R0 = 0; R0 < out_rows(&s); R0 += s.tr) {
-    int R1 = R0 + s.tr < out_rows(&s) ? R0 + s.tr : out_rows(&s), N = (R1 - R0) * s.Wq;
-    x_window(g, &s, x, R0, R1 + s.ei, win, ld);
-    /* garbage positions of dY are zero in the window, so they add nothing */
-    if (direct) {
-      /* acc[t] (cx, cy) += win[plane_t, :, shift_t ...] (cx, N) yw (N, cy) */
-      y_window_t(g, &s, dy, R0, R1, yw);
-      neop_cpu_conv_taps_wgrad(s.taps, off, g->cy, g->cx, N, yw, win, ld, acc);
-    } else {
-      /* acc[t] (cy, cx) += yw (cy, N) win[plane_t, :, shift_t ...]^T (N, cx) */
-      y_window(g, &s, dy, R0, R1, 0, yw, (size_t)N);
-      for (int t = 0; t < s.taps; t++)
-        neop_cpu_sgemm(PETSC_FALSE, PETSC_TRUE, g->cy, g->cx, N, 1.f, yw, N, win + off[t], (int)ld, 1.f, acc + (size_t)t * cc, g->cx);
+  /* every thread sums its tiles into its own accumulator (all zeroed here, however
+     many threads the region gets); thread 0's becomes the total */
+  for (int id = 0; id < s.nt; id++) {
+    thread_bufs(g, &s, work, id, &acc, &win, &yw);
+    memset(acc, 0, sizeof(float) * s.taps * cc);
+  }
+#pragma omp parallel num_threads(s.nt) if (s.nt > 1) private(acc, win, yw)
+  {
+    thread_bufs(g, &s, work, omp_get_thread_num(), &acc, &win, &yw);
+#pragma omp for schedule(dynamic)
+    for (int it = 0; it < s.ntiles; it++) {
+      int R0 = it * s.tr;
+      if (R0 >= last) continue;
+      int R1 = R0 + s.tr < last ? R0 + s.tr : last, N = (R1 - R0) * s.Wq;
+      x_window(g, &s, x, R0, R1 + s.ei, win, ld);
+      /* garbage positions of dY are zero in the window, so they add nothing */
+      if (direct) {
+        /* acc[t] (cx, cy) += win[plane_t, :, shift_t ...] (cx, N) yw (N, cy) */
+        y_window_t(g, &s, dy, R0, R1, yw);
+        neop_cpu_conv_taps_wgrad(s.taps, off, g->cy, g->cx, N, yw, win, ld, acc);
+      } else {
+        /* acc[t] (cy, cx) += yw (cy, N) win[plane_t, :, shift_t ...]^T (N, cx) */
+        y_window(g, &s, dy, R0, R1, 0, yw, (size_t)N);
+        for (int t = 0; t < s.taps; t++)
+          neop_cpu_sgemm(PETSC_FALSE, PETSC_TRUE, g->cy, g->cx, N, 1.f, yw, N, win + off[t], (int)ld, 1.f, acc + (size_t)t * cc, g->cx);
+      }
     }
+  }
+  thread_bufs(g, &s, work, 0, &acc0, &win, &yw);
+  for (int id = 1; id < s.nt; id++) {
+    thread_bufs(g, &s, work, id, &acc, &win, &yw);
+    for (size_t i = 0; i < s.taps * cc; i++) acc0[i] += acc[i];
   }
   for (int co = 0; co < g->cy; co++)
     for (int ci = 0; ci < g->cx; ci++)
       for (int t = 0; t < s.taps; t++)
-        dw[((size_t)co * g->cx + ci) * s.taps + t] += alpha * acc[(size_t)t * cc + (direct ? (size_t)ci * g->cy + co : (size_t)co * g->cx + ci)];
+        dw[((size_t)co * g->cx + ci) * s.taps + t] += alpha * acc0[(size_t)t * cc + (direct ? (size_t)ci * g->cy + co : (size_t)co * g->cx + ci)];
 }

@@ -63,6 +63,8 @@ static inline __attribute__((always_inline, target("avx512f"))) void taps_block(
 __attribute__((target("avx512f"))) static void taps_avx512(int taps, const size_t *off, int M, int K, int N, float alpha, const float *A,
                                                            const float *B, size_t ld, float *ct)
 {
+  /* blocks of positions are independent: threads split them */
+#pragma omp parallel for schedule(static) if ((int64_t)taps * M * K * N > (1 << 20))
   for (int n0 = 0; n0 < N; n0 += 16 * NV)
     for (int m0 = 0; m0 < M; m0 += MR) switch (M - m0 < MR ? M - m0 : MR) {
       case 6: taps_block(6, taps, off, M, K, N, alpha, A, B, ld, ct, m0, n0); break;
@@ -114,22 +116,26 @@ static inline __attribute__((always_inline, target("avx512f"))) void wgrad_block
 __attribute__((target("avx512f"))) static void wgrad_avx512(int taps, const size_t *off, int M, int K, int N, const float *yt,
                                                             const float *B, size_t ld, float *acc)
 {
-  for (int t = 0; t < taps; t++)
-    for (int k0 = 0; k0 < K; k0 += KR) {
-      float *at = acc + (size_t)t * K * M;
-      switch (K - k0 < KR ? K - k0 : KR) {
-      case 12: wgrad_block(12, off[t], M, N, yt, B, ld, at, k0); break;
-      case 11: wgrad_block(11, off[t], M, N, yt, B, ld, at, k0); break;
-      case 10: wgrad_block(10, off[t], M, N, yt, B, ld, at, k0); break;
-      case 9: wgrad_block(9, off[t], M, N, yt, B, ld, at, k0); break;
-      case 8: wgrad_block(8, off[t], M, N, yt, B, ld, at, k0); break;
-      case 7: wgrad_block(7, off[t], M, N, yt, B, ld, at, k0); break;
-      case 6: wgrad_block(6, off[t], M, N, yt, B, ld, at, k0); break;
-      case 5: wgrad_block(5, off[t], M, N, yt, B, ld, at, k0); break;
-      case 4: wgrad_block(4, off[t], M, N, yt, B, ld, at, k0); break;
-      case 3: wgrad_block(3, off[t], M, N, yt, B, ld, at, k0); break;
-      case 2: wgrad_block(2, off[t], M, N, yt, B, ld, at, k0); break;
-      default: wgrad_block(1, off[t], M, N, yt, B, ld, at, k0); break;
+  const int kb = (K + KR - 1) / KR;
+
+  /* every (tap, block of k) owns its rows of acc: threads split them */
+#pragma omp parallel for schedule(dynamic) if ((int64_t)taps * M * K * N > (1 << 20))
+  for (int tk = 0; tk < taps * kb; tk++) {
+    int    t = tk / kb, k0 = tk % kb * KR;
+    float *at = acc + (size_t)t * K * M;
+    switch (K - k0 < KR ? K - k0 : KR) {
+    case 12: wgrad_block(12, off[t], M, N, yt, B, ld, at, k0); break;
+    case 11: wgrad_block(11, off[t], M, N, yt, B, ld, at, k0); break;
+    case 10: wgrad_block(10, off[t], M, N, yt, B, ld, at, k0); break;
+    case 9: wgrad_block(9, off[t], M, N, yt, B, ld, at, k0); break;
+    case 8: wgrad_block(8, off[t], M, N, yt, B, ld, at, k0); break;
+    case 7: wgrad_block(7, off[t], M, N, yt, B, ld, at, k0); break;
+    case 6: wgrad_block(6, off[t], M, N, yt, B, ld, at, k0); break;
+    case 5: wgrad_block(5, off[t], M, N, yt, B, ld, at, k0); break;
+    case 4: wgrad_block(4, off[t], M, N, yt, B, ld, at, k0); break;
+    case 3: wgrad_block(3, off[t], M, N, yt, B, ld, at, k0); break;
+    case 2: wgrad_block(2, off[t], M, N, yt, B, ld, at, k0); break;
+    default: wgrad_block(1, off[t], M, N, yt, B, ld, at, k0); break;
       }
     }
 }
