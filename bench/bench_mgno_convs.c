@@ -33,10 +33,10 @@ static PetscErrorCode bench(const char *name, NeopConvGeom g, int reps)
   for (size_t i = 0; i < nw; i++) w[i] = (float)((i * 104729) % 1000) * 1e-4f - 0.05f;
   for (int r = 0; r < reps; r++) {
     double t0 = now();
-    k->conv(&g, 1.f, x, w, y, work);
+    k->conv(&g, 1.f, x, w, y, y, work);
     best[0] = PetscMin(best[0], now() - t0);
     t0      = now();
-    k->conv_adjoint(&g, 1.f, y, w, x, work);
+    k->conv_adjoint(&g, 1.f, y, w, x, x, work);
     best[1] = PetscMin(best[1], now() - t0);
     t0      = now();
     k->conv_weight_grad(&g, 1e-6f, x, y, w, work);

@@ -5,8 +5,8 @@
    output channels (the weight gradient's sgemm path), several tiles and
    several samples per tile, strides 1, 2, 3 and mixed (phase planes, planes
    without taps), every padding mode, 1-D; each at 1 and 2 threads (2 threads
-   take whole tiles). The kernels accumulate (Y += alpha W * X), so the
-   outputs start from non-zero values. */
+   take whole tiles), and with z (Y = z + alpha W * X) the output itself, NULL
+   and another array. */
 #include "testing.h"
 #include "backend/cpu/conv_cpu.h"
 #include <math.h>
@@ -60,41 +60,48 @@ static void check(const char *name, const char *what, size_t n, const float *a, 
   PetscCallVoid(PetscFree(r));
 }
 
+/* z of the kernels: the output itself (accumulate), NULL (zeros) or another array */
+typedef enum { Z_OUTPUT, Z_NULL, Z_OTHER } ZKind;
+static const char *const znames[] = {"z = output", "z = NULL", "z separate"};
+
 static PetscErrorCode run(NeopConvGeom g)
 {
   const NeopConvKernels *k  = &NeopConvKernelsCPU;
   const size_t           nx = (size_t)g.n * g.cx * g.h * g.w, ny = (size_t)g.n * g.cy * g.ho * g.wo, nw = (size_t)g.cy * g.cx * g.kh * g.kw;
   const float            alpha = 0.7f;
-  float                 *x, *w, *dy, *y, *dx, *dw, *work;
+  float                 *x, *w, *dy, *y, *dx, *dw, *zy, *zx, *work;
   double                *ry, *rdx, *rdw;
-  char                   name[160];
+  char                   name[200];
 
   PetscFunctionBegin;
   PetscCall(PetscMalloc6(nx, &x, nw, &w, ny, &dy, ny, &y, nx, &dx, nw, &dw));
-  PetscCall(PetscMalloc3(ny, &ry, nx, &rdx, nw, &rdw));
+  PetscCall(PetscMalloc5(ny, &ry, nx, &rdx, nw, &rdw, ny, &zy, nx, &zx));
   fill(1, nx, x), fill(2, nw, w), fill(3, ny, dy);
-  for (int threads = 1; threads <= 2; threads++) {
-    omp_set_num_threads(threads);
-    PetscCall(PetscSNPrintf(name, sizeof(name), "n%d cx%d cy%d %dx%d -> %dx%d k%dx%d s%dx%d p%dx%d %s, %d thread%s", g.n, g.cx, g.cy,
-                            g.h, g.w, g.ho, g.wo, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, NeopPadModeName(g.mode), threads,
-                            threads > 1 ? "s" : ""));
-    fill(4, ny, y), fill(5, nx, dx), fill(6, nw, dw);
-    for (size_t i = 0; i < ny; i++) ry[i] = y[i];
-    for (size_t i = 0; i < nx; i++) rdx[i] = dx[i];
-    for (size_t i = 0; i < nw; i++) rdw[i] = dw[i];
-    reference(&g, alpha, x, w, dy, ry, rdx, rdw);
-    PetscCall(PetscMalloc1(k->workspace(&g), &work));
-    k->conv(&g, alpha, x, w, y, work);
-    k->conv_adjoint(&g, alpha, dy, w, dx, work);
-    k->conv_weight_grad(&g, alpha, x, dy, dw, work);
-    PetscCall(PetscFree(work));
-    check(name, "conv", ny, y, ry);
-    check(name, "adjoint", nx, dx, rdx);
-    check(name, "weight grad", nw, dw, rdw);
-  }
+  for (int threads = 1; threads <= 2; threads++)
+    for (int zk = Z_OUTPUT; zk <= Z_OTHER; zk++) {
+      const float *zyp = zk == Z_OUTPUT ? y : zk == Z_NULL ? NULL : zy, *zxp = zk == Z_OUTPUT ? dx : zk == Z_NULL ? NULL : zx;
+      omp_set_num_threads(threads);
+      PetscCall(PetscSNPrintf(name, sizeof(name), "n%d cx%d cy%d %dx%d -> %dx%d k%dx%d s%dx%d p%dx%d %s, %d thread%s, %s", g.n, g.cx,
+                              g.cy, g.h, g.w, g.ho, g.wo, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, NeopPadModeName(g.mode), threads,
+                              threads > 1 ? "s" : "", znames[zk]));
+      /* the outputs start as z (Z_OUTPUT) or as values that must be overwritten */
+      fill(4, ny, y), fill(5, nx, dx), fill(6, nw, dw), fill(7, ny, zy), fill(8, nx, zx);
+      for (size_t i = 0; i < ny; i++) ry[i] = zyp ? zyp[i] : 0;
+      for (size_t i = 0; i < nx; i++) rdx[i] = zxp ? zxp[i] : 0;
+      for (size_t i = 0; i < nw; i++) rdw[i] = dw[i];
+      reference(&g, alpha, x, w, dy, ry, rdx, rdw);
+      PetscCall(PetscMalloc1(k->workspace(&g), &work));
+      k->conv(&g, alpha, x, w, zyp, y, work);
+      k->conv_adjoint(&g, alpha, dy, w, zxp, dx, work);
+      k->conv_weight_grad(&g, alpha, x, dy, dw, work);
+      PetscCall(PetscFree(work));
+      check(name, "conv", ny, y, ry);
+      check(name, "adjoint", nx, dx, rdx);
+      check(name, "weight grad", nw, dw, rdw);
+    }
   omp_set_num_threads(1);
   PetscCall(PetscFree6(x, w, dy, y, dx, dw));
-  PetscCall(PetscFree3(ry, rdx, rdw));
+  PetscCall(PetscFree5(ry, rdx, rdw, zy, zx));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

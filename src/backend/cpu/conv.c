@@ -120,16 +120,25 @@ static const float *image(const NeopConvGeom *g, const float *xs, float *padbuf,
   return padbuf;
 }
 
-static void conv_forward(const NeopConvGeom *g, float alpha, const float *x, const float *wt, float *y, float *work)
+/* out (n floats) = z: the start of the accumulation of the im2col paths */
+static void init_out(size_t n, const float *z, float *out)
+{
+  if (z == out) return;
+  if (z) memcpy(out, z, sizeof(float) * n);
+  else memset(out, 0, sizeof(float) * n);
+}
+
+static void conv_forward(const NeopConvGeom *g, float alpha, const float *x, const float *wt, const float *z, float *y, float *work)
 {
   const int     K  = g->cx * g->kh * g->kw, tr = tile_rows(g);
   const int64_t Px = (int64_t)g->h * g->w, Py = (int64_t)g->ho * g->wo;
   float        *padbuf = work + (pointwise(g) ? 0 : (size_t)K * tr * g->wo);
 
   if (implicit(g)) {
-    neop_cpu_conv_ig(g, alpha, x, wt, y, work);
+    neop_cpu_conv_ig(g, alpha, x, wt, z, y, work);
     return;
   }
+  init_out((size_t)g->n * g->cy * Py, z, y);
   for (int s = 0; s < g->n; s++) {
     const float *xs = x + s * g->cx * Px;
     float       *ys = y + s * g->cy * Py;
@@ -148,7 +157,7 @@ static void conv_forward(const NeopConvGeom *g, float alpha, const float *x, con
   }
 }
 
-static void conv_adjoint(const NeopConvGeom *g, float alpha, const float *y, const float *wt, float *x, float *work)
+static void conv_adjoint(const NeopConvGeom *g, float alpha, const float *y, const float *wt, const float *z, float *x, float *work)
 {
   const int     K  = g->cx * g->kh * g->kw, tr = tile_rows(g);
   const int64_t Px = (int64_t)g->h * g->w, Py = (int64_t)g->ho * g->wo;
@@ -156,9 +165,10 @@ static void conv_adjoint(const NeopConvGeom *g, float alpha, const float *y, con
   float        *padbuf = work + (pointwise(g) ? 0 : (size_t)K * tr * g->wo);
 
   if (implicit(g)) {
-    neop_cpu_conv_ig_adjoint(g, alpha, y, wt, x, work);
+    neop_cpu_conv_ig_adjoint(g, alpha, y, wt, z, x, work);
     return;
   }
+  init_out((size_t)g->n * g->cx * Px, z, x);
   for (int s = 0; s < g->n; s++) {
     const float *ys = y + s * g->cy * Py;
     float       *xs = x + s * g->cx * Px;

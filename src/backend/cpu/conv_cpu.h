@@ -24,8 +24,8 @@ void neop_cpu_pad_adjoint(NeopPadMode mode, int nc, int h, int w, int ph, int pw
    conv_adjoint and conv_weight_grad. */
 #define NEOP_IG_MAX_TAPS 49
 size_t neop_cpu_conv_ig_workspace(const NeopConvGeom *g);
-void   neop_cpu_conv_ig(const NeopConvGeom *g, float alpha, const float *x, const float *w, float *y, float *work);
-void   neop_cpu_conv_ig_adjoint(const NeopConvGeom *g, float alpha, const float *y, const float *w, float *x, float *work);
+void   neop_cpu_conv_ig(const NeopConvGeom *g, float alpha, const float *x, const float *w, const float *z, float *y, float *work);
+void   neop_cpu_conv_ig_adjoint(const NeopConvGeom *g, float alpha, const float *y, const float *w, const float *z, float *x, float *work);
 void   neop_cpu_conv_ig_weight_grad(const NeopConvGeom *g, float alpha, const float *x, const float *dy, float *dw, float *work);
 /* ct (M, N) = alpha sum over taps t, k < K of A[t] (K, M)^T B[k ld + off[t] + (0 .. N)]
    (src/backend/cpu/conv_taps.c: AVX-512 register blocks, or sgemm per tap) */

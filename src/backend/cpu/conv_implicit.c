@@ -133,12 +133,21 @@ NEOP_CONV_CLONES static void gather2(int n, const float *src, float *d)
   for (int k = 0; k < n; k++) d[k] = src[2 * k];
 }
 
-/* d[2 k] += e[k], d[2 k + 1] += o[k], k < n */
-NEOP_CONV_CLONES static void interleave_add2(int n, const float *e, const float *o, float *d)
+/* d[2 k] = z[2 k] + e[k], d[2 k + 1] = z[2 k + 1] + o[k], k < n (z may be d) */
+NEOP_CONV_CLONES static void interleave_add2(int n, const float *e, const float *o, const float *z, float *d)
 {
   for (int k = 0; k < n; k++) {
-    d[2 * k] += e[k];
-    d[2 * k + 1] += o[k];
+    d[2 * k]     = z[2 * k] + e[k];
+    d[2 * k + 1] = z[2 * k + 1] + o[k];
+  }
+}
+
+/* d[2 k] = e[k], d[2 k + 1] = o[k], k < n */
+NEOP_CONV_CLONES static void interleave2(int n, const float *e, const float *o, float *d)
+{
+  for (int k = 0; k < n; k++) {
+    d[2 * k]     = e[k];
+    d[2 * k + 1] = o[k];
   }
 }
 
@@ -227,7 +236,7 @@ static void x_offsets(const NeopConvGeom *g, const IG *s, size_t ld, size_t *off
 /* Last row + 1 of the tall image that can hold a valid output. */
 static int out_rows(const IG *s) { return s->rows - s->ei; }
 
-void neop_cpu_conv_ig(const NeopConvGeom *g, float alpha, const float *x, const float *w, float *y, float *work)
+void neop_cpu_conv_ig(const NeopConvGeom *g, float alpha, const float *x, const float *w, const float *z, float *y, float *work)
 {
   const IG      s  = ig_geom(g);
   const size_t  ld = window_ld(&s);
@@ -237,7 +246,7 @@ void neop_cpu_conv_ig(const NeopConvGeom *g, float alpha, const float *x, const 
 
   split_taps(g, w, NULL, PETSC_TRUE, work);
   x_offsets(g, &s, ld, off);
-  /* tiles write disjoint rows of y */
+  /* tiles write disjoint rows of y; every valid output is written once, as z + the tile's result */
 #pragma omp parallel num_threads(s.nt) if (s.nt > 1)
   {
     float *acc, *win, *ct;
@@ -255,18 +264,24 @@ void neop_cpu_conv_ig(const NeopConvGeom *g, float alpha, const float *x, const 
         for (int R = R0; R < R1; R++) {
           int r = R % s.Hq;
           if (r >= g->ho) continue;
-          const float *src = ct + (size_t)c * N + (size_t)(R - R0) * s.Wq;
-          float       *d   = y + ((int64_t)(R / s.Hq) * g->cy + c) * plane + (int64_t)r * g->wo;
+          const float  *src = ct + (size_t)c * N + (size_t)(R - R0) * s.Wq;
+          const int64_t o   = ((int64_t)(R / s.Hq) * g->cy + c) * plane + (int64_t)r * g->wo;
+          float        *d   = y + o;
+          if (z) {
+            const float *zr = z + o;
 #pragma omp simd
-          for (int q = 0; q < g->wo; q++) d[q] += src[q];
+            for (int q = 0; q < g->wo; q++) d[q] = zr[q] + src[q];
+          } else memcpy(d, src, sizeof(float) * (size_t)g->wo);
         }
     }
   }
 }
 
-/* x (one channel plane of a sample) += the rows of phase row a of the tile
-   result cp (planes, N) of one channel, through the padding's adjoint */
-static void fold_row(const NeopConvGeom *g, const IG *s, int a, const float *cp, size_t pstride, float *d)
+/* d (a row of one channel plane of x) = zr + the rows of phase row a of the
+   tile result cp (planes, N) of one channel, through the padding's adjoint.
+   zr is a row of z or NULL (zeros) where every entry of d is written exactly
+   once (zero padding, or none); otherwise zr is d itself (accumulate). */
+static void fold_row(const NeopConvGeom *g, const IG *s, int a, const float *cp, size_t pstride, const float *zr, float *d)
 {
   int qa = 0, qb = 0; /* stride 2: columns of both phases folded together, interleaved */
 
@@ -276,20 +291,27 @@ static void fold_row(const NeopConvGeom *g, const IG *s, int a, const float *cp,
     interior_cols(g, s, 1, &r0, &r1);
     qa = q0 > r0 ? q0 : r0;
     qb = q1 < r1 ? q1 : r1;
-    if (qb > qa) interleave_add2(qb - qa, cp + (size_t)(a * 2) * pstride + qa, cp + (size_t)(a * 2 + 1) * pstride + qa, d + 2 * qa - g->pw);
-    else qb = qa;
+    if (qb > qa) {
+      const float *e = cp + (size_t)(a * 2) * pstride + qa, *o = cp + (size_t)(a * 2 + 1) * pstride + qa;
+      if (zr) interleave_add2(qb - qa, e, o, zr + 2 * qa - g->pw, d + 2 * qa - g->pw);
+      else interleave2(qb - qa, e, o, d + 2 * qa - g->pw);
+    } else qb = qa;
   }
   for (int b = 0; b < g->sw; b++) {
     const float *src = cp + (size_t)(a * g->sw + b) * pstride;
     int          q0, q1;
     interior_cols(g, s, b, &q0, &q1);
-    float *di = d + b - g->pw;
+    float       *di = d + b - g->pw;
+    const float *zi = zr ? zr + b - g->pw : NULL;
     if (g->sw == 1) {
+      if (zi) {
 #pragma omp simd
-      for (int Q = q0; Q < q1; Q++) di[Q] += src[Q];
+        for (int Q = q0; Q < q1; Q++) di[Q] = zi[Q] + src[Q];
+      } else memcpy(di + q0, src + q0, sizeof(float) * (size_t)(q1 - q0));
     } else
       for (int Q = q0; Q < q1; Q++)
-        if (Q < qa || Q >= qb) di[Q * g->sw] += src[Q];
+        if (Q < qa || Q >= qb) di[Q * g->sw] = (zi ? zi[Q * g->sw] : 0.f) + src[Q];
+    /* halo columns: wrapped or mirrored onto interior entries (zr is d then), dropped for zero padding */
     for (int Q = 0; Q < s->Wq; Q++) {
       if (Q == q0 && (Q = q1) >= s->Wq) break;
       int pcol = Q * g->sw + b, sq = pcol < s->wp ? neop_cpu_pad_source(g->mode, pcol - g->pw, g->w) : -1;
@@ -298,7 +320,7 @@ static void fold_row(const NeopConvGeom *g, const IG *s, int a, const float *cp,
   }
 }
 
-void neop_cpu_conv_ig_adjoint(const NeopConvGeom *g, float alpha, const float *y, const float *w, float *x, float *work)
+void neop_cpu_conv_ig_adjoint(const NeopConvGeom *g, float alpha, const float *y, const float *w, const float *z, float *x, float *work)
 {
   IG            s  = ig_geom(g);
   const size_t  ld = window_ld(&s);
@@ -317,6 +339,14 @@ void neop_cpu_conv_ig_adjoint(const NeopConvGeom *g, float alpha, const float *y
     start[p + 1] = k;
   }
   split_taps(g, w, list, PETSC_FALSE, work);
+  /* zero padding (or none): every entry of x is written once, as z + its fold; otherwise halos add
+     onto interior entries: x starts as z and the folds accumulate */
+  const PetscBool once = g->mode == NEOP_PAD_ZERO || (!g->ph && !g->pw);
+  if (!once && z != x) {
+    if (z) memcpy(x, z, sizeof(float) * (size_t)g->n * g->cx * plane);
+    else memset(x, 0, sizeof(float) * (size_t)g->n * g->cx * plane);
+  }
+  if (!once) z = x;
   /* tiles fold into disjoint rows of x, unless wrapped or mirrored halo rows reach into other tiles */
   if (g->mode != NEOP_PAD_ZERO && g->ph) s.nt = 1;
   /* every row of the tall image of planes, halos included (folded back by the padding's adjoint) */
@@ -340,8 +370,8 @@ void neop_cpu_conv_ig_adjoint(const NeopConvGeom *g, float alpha, const float *y
           for (int a = 0; a < g->sh; a++) {
             int si = source_row(g, &s, R, a);
             if (si < 0) continue;
-            fold_row(g, &s, a, ct + (size_t)c * N + (size_t)(R - R0) * s.Wq, (size_t)g->cx * N,
-                     x + ((int64_t)(R / s.Hq) * g->cx + c) * plane + (int64_t)si * g->w);
+            const int64_t o = ((int64_t)(R / s.Hq) * g->cx + c) * plane + (int64_t)si * g->w;
+            fold_row(g, &s, a, ct + (size_t)c * N + (size_t)(R - R0) * s.Wq, (size_t)g->cx * N, z ? z + o : NULL, x + o);
           }
     }
   }
