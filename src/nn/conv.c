@@ -64,7 +64,7 @@ static PetscErrorCode conv_backward(NeopTape *t, NeopTapeNode *node)
   if (dx) k->conv_adjoint(g, alpha, y->grad, W->data, dx, dx, work);
   if (dW) k->conv_weight_grad(g, alpha, x->data, y->grad, dW, work);
   if (db) NeopBackendGet()->bias_grad(g->n, g->cy, (int64_t)g->ho * g->wo, y->grad, db);
-  if (dz) NeopBackendGet()->unary_backward(NEOP_UNARY_IDENTITY, y->size, NULL, NULL, y->grad, dz);
+  if (dz && dz != y->grad) NeopBackendGet()->unary_backward(NEOP_UNARY_IDENTITY, y->size, NULL, NULL, y->grad, dz);
   PetscCall(PetscLogEventEnd(ev_conv, 0, 0, 0, 0));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -119,7 +119,8 @@ PetscErrorCode NeopOpConvAdd(NeopTape *t, NeopTensor *z, float alpha, NeopTensor
   if (node) {
     PetscCall(NeopTapeAlloc(t, sizeof(g), &node->ctx));
     *(NeopConvGeom *)node->ctx = g;
-    node->real[0] = alpha;
+    node->real[0]   = alpha;
+    node->pass_grad = z ? 4 : 0; /* dz = dy */
   }
   PetscCall(PetscLogEventEnd(ev_conv, 0, 0, 0, 0));
   PetscFunctionReturn(PETSC_SUCCESS);

@@ -26,7 +26,7 @@ static PetscErrorCode conv_transpose_backward(NeopTape *t, NeopTapeNode *node)
   if (dx) k->conv(g, alpha, y->grad, W->data, dx, dx, work);
   if (dW) k->conv_weight_grad(g, alpha, y->grad, x->data, dW, work);
   if (db) NeopBackendGet()->bias_grad(g->n, g->cx, (int64_t)g->h * g->w, y->grad, db);
-  if (dz) NeopBackendGet()->unary_backward(NEOP_UNARY_IDENTITY, y->size, NULL, NULL, y->grad, dz);
+  if (dz && dz != y->grad) NeopBackendGet()->unary_backward(NEOP_UNARY_IDENTITY, y->size, NULL, NULL, y->grad, dz);
   PetscCall(PetscLogEventEnd(ev_convt, 0, 0, 0, 0));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -85,7 +85,8 @@ PetscErrorCode NeopOpConvTransposeAdd(NeopTape *t, NeopTensor *z, float alpha, N
   if (node) {
     PetscCall(NeopTapeAlloc(t, sizeof(g), &node->ctx));
     *(NeopConvGeom *)node->ctx = g;
-    node->real[0] = alpha;
+    node->real[0]   = alpha;
+    node->pass_grad = z ? 4 : 0; /* dz = dy */
   }
   PetscCall(PetscLogEventEnd(ev_convt, 0, 0, 0, 0));
   PetscFunctionReturn(PETSC_SUCCESS);
