@@ -8,7 +8,8 @@
    (N, C, H, W). Spec arrays are given per spatial dim, in order.
 
    Kernels run behind the backend's conv sub-table (NeopConvKernels): the CPU
-   one (src/backend/cpu/conv*.c) is im2col + sgemm over tiles of output rows.
+   one (src/backend/cpu/conv*.c) is an implicit GEMM over phase planes of the
+   padded image for kernels up to 7x7 of any stride, im2col + sgemm otherwise.
    A conv is described to the kernels in "conv direction": an image X
    (n, cx, h, w) and a kernel side Y (n, cy, ho, wo) with Y = W * X, W (cy, cx,
    kh, kw). The transposed conv is the adjoint map X = W^T * Y, so both use the

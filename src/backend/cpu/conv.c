@@ -1,4 +1,6 @@
-/* Convolution kernels on the CPU: im2col + OpenBLAS sgemm, one sample at a
+/* Convolution kernels on the CPU. Kernels of up to 7x7 taps, any stride (all
+   of MgNO's), go to the implicit GEMM of conv_implicit.c; 1x1 stride-1 convs
+   are one sgemm per sample; the rest is im2col + OpenBLAS sgemm, one sample at a
    time and over tiles of output rows, so that the column buffer (cx kh kw,
    rows * wo) stays near the cache instead of growing with the grid.
    Circular and reflect padding first copy the sample into a padded image
