@@ -77,7 +77,7 @@ int main(int argc, char **argv)
       ak->to_fields((int)B, C, (int)(S * S), C, 0, x, fld);
       for (int i = 0; i < 2; i++) {
         PetscCall(PetscArrayzero(fld2, B * S * S * C));
-        be->conv->conv(&g, 1.f, fld, W + i * C * C * 9, fld2, A);
+        be->conv->conv(&g, 1.f, fld, W + i * C * C * 9, fld2, fld2, A);
         be->bias_add(B, C, S * S, b + i * C, 1.f, fld2);
         ak->to_tokens((int)B, C, (int)(S * S), 0, 0, fld2, NULL, y2);
       }
@@ -87,7 +87,7 @@ int main(int argc, char **argv)
       PetscCall(PetscArrayzero(fld, B * S * S * C));
       for (int i = 0; i < 2; i++) {
         ak->to_fields((int)B, C, (int)(S * S), C, 0, f + i * B * S * S * C, fld2);
-        be->conv->conv_adjoint(&g, 1.f, fld2, W + i * C * C * 9, fld, A);
+        be->conv->conv_adjoint(&g, 1.f, fld2, W + i * C * C * 9, fld, fld, A);
         ak->to_fields((int)B, C, (int)(S * S), C, 0, x, y2);
         be->conv->conv_weight_grad(&g, 1.f, y2, fld2, dW + i * C * C * 9, A);
         be->bias_grad(B, C, S * S, fld2, db + i * C);

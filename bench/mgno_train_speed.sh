@@ -10,7 +10,9 @@
 # same work on both sides), median over the epochs after the first; peak RSS:
 # neop from /usr/bin/time -v, torch from VmHWM. Prints one line per run and a
 # table with the medians over the repetitions.
-# usage: bash bench/mgno_train_speed.sh [neop-exe] [reps]   (env: GRIDS, THREADS, NTRAIN, NTEST, EPOCHS)
+# Both sides run with OMP_WAIT_POLICY=passive (as bench/fno_train_speed.sh): idle
+# OpenMP threads sleep instead of spinning on a machine shared with other jobs.
+# usage: bash bench/mgno_train_speed.sh [neop-exe] [reps]   (env: GRIDS, THREADS, NTRAIN, NTEST, EPOCHS, OMP_WAIT_POLICY)
 set -eu
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 NEOP=${1:-$SRC/build/neop}
@@ -21,6 +23,7 @@ NTRAIN=${NTRAIN:-8}
 NTEST=${NTEST:-2}
 EPOCHS=${EPOCHS:-4}
 PY=/usr/bin/python3
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
@@ -28,6 +31,7 @@ median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]
 rate() { grep '^epoch' "$1" | tail -n +2 | sed 's/.* \([0-9.]*\) s  *[0-9.]* samples\/s.*/\1/' | awk -v n="$NTRAIN" '{ print n / $1 }' | median; }
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "OMP_WAIT_POLICY=$OMP_WAIT_POLICY"
 echo "neop: $NEOP; torch: $($PY -c 'import torch; print(torch.__version__)'); $NTRAIN train + $NTEST test samples, $EPOCHS epochs, batch 8"
 # one-cycle needs a warm-up phase of at least one step: pct_start 0.5 of NTRAIN/8 * EPOCHS steps (both sides)
 for S in $GRIDS; do

@@ -27,6 +27,9 @@ struct NeopTapeNode {
   void          *ctx;                         /* op-specific saved state (arena) */
   double         real[4];                     /* small op attributes */
   int            ints[8];
+  int            pass_grad;                   /* i + 1 when out = in[i] + ...: the gradient of in[i] starts as
+                                                 out's, so NeopTapeBackward may hand out's buffer to in[i]
+                                                 (the backward then skips that addition); 0: none */
 };
 
 /* A gradient buffer whose node has run its backward, ready for reuse. */

@@ -141,7 +141,21 @@ PetscErrorCode NeopTapeBackward(NeopTape *tape, NeopTensor *loss)
   PetscCall(NeopBackendGet()->from_host(g, &one, sizeof(float)));
   for (int i = tape->nnodes - 1; i >= 0; i--) {
     NeopTapeNode *n = &tape->nodes[i];
+    NeopTensor   *z;
     if (!n->out->grad) continue; /* nothing downstream used this output */
+    z = n->pass_grad ? n->in[n->pass_grad - 1] : NULL;
+    if (z && n->out != loss && !n->out->is_param && z->requires_grad && !z->grad && z->size == n->out->size) {
+      PetscBool alone = PETSC_TRUE; /* z is no other input of the node, whose gradient would alias it */
+      for (int k = 0; k < n->nin; k++)
+        if (k != n->pass_grad - 1 && n->in[k] == z) alone = PETSC_FALSE;
+      if (alone) {
+        /* out's gradient is dead after this backward: it becomes z's, instead of a zeroed buffer plus a copy */
+        z->grad = n->out->grad;
+        PetscCall(n->backward(tape, n));
+        n->out->grad = NULL;
+        continue;
+      }
+    }
     PetscCall(n->backward(tape, n));
     if (n->out != loss && !n->out->is_param) {
       /* every consumer of out ran before this node: its gradient is dead */

@@ -61,10 +61,10 @@ static PetscErrorCode conv_backward(NeopTape *t, NeopTapeNode *node)
   PetscCall(NeopTapeGrad(t, b, &db));
   PetscCall(NeopTapeGrad(t, z, &dz));
   PetscCall(neop_conv_work(k->workspace(g), &work));
-  if (dx) k->conv_adjoint(g, alpha, y->grad, W->data, dx, work);
+  if (dx) k->conv_adjoint(g, alpha, y->grad, W->data, dx, dx, work);
   if (dW) k->conv_weight_grad(g, alpha, x->data, y->grad, dW, work);
   if (db) NeopBackendGet()->bias_grad(g->n, g->cy, (int64_t)g->ho * g->wo, y->grad, db);
-  if (dz) NeopBackendGet()->unary_backward(NEOP_UNARY_IDENTITY, y->size, NULL, NULL, y->grad, dz);
+  if (dz && dz != y->grad) NeopBackendGet()->unary_backward(NEOP_UNARY_IDENTITY, y->size, NULL, NULL, y->grad, dz);
   PetscCall(PetscLogEventEnd(ev_conv, 0, 0, 0, 0));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -111,16 +111,16 @@ PetscErrorCode NeopOpConvAdd(NeopTape *t, NeopTensor *z, float alpha, NeopTensor
   if (z) {
     PetscCheck(NeopTensorSameShape(z, *y), PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "conv: added tensor %s, output %s",
                NeopTensorShapeString(z, bz, sizeof(bz)), NeopTensorShapeString(*y, bx, sizeof(bx)));
-    PetscCall(be->copy((*y)->data, z->data, sizeof(float) * (size_t)z->size));
-  } else PetscCall(be->zero((*y)->data, sizeof(float) * (size_t)(*y)->size));
+  }
   PetscCall(neop_conv_work(be->conv->workspace(&g), &work));
-  be->conv->conv(&g, alpha, x->data, W->data, (*y)->data, work);
+  be->conv->conv(&g, alpha, x->data, W->data, z ? z->data : NULL, (*y)->data, work);
   if (b) be->bias_add(g.n, g.cy, (int64_t)g.ho * g.wo, b->data, 1.f, (*y)->data);
   PetscCall(NeopTapeRecord(t, "conv", conv_backward, 4, in, *y, &node));
   if (node) {
     PetscCall(NeopTapeAlloc(t, sizeof(g), &node->ctx));
     *(NeopConvGeom *)node->ctx = g;
-    node->real[0] = alpha;
+    node->real[0]   = alpha;
+    node->pass_grad = z ? 4 : 0; /* dz = dy */
   }
   PetscCall(PetscLogEventEnd(ev_conv, 0, 0, 0, 0));
   PetscFunctionReturn(PETSC_SUCCESS);

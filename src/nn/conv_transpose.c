@@ -23,10 +23,10 @@ static PetscErrorCode conv_transpose_backward(NeopTape *t, NeopTapeNode *node)
   PetscCall(NeopTapeGrad(t, z, &dz));
   PetscCall(neop_conv_work(k->workspace(g), &work));
   /* y = alpha W^T x: dx += alpha W dy, dW += alpha x (x) patches(dy) */
-  if (dx) k->conv(g, alpha, y->grad, W->data, dx, work);
+  if (dx) k->conv(g, alpha, y->grad, W->data, dx, dx, work);
   if (dW) k->conv_weight_grad(g, alpha, y->grad, x->data, dW, work);
   if (db) NeopBackendGet()->bias_grad(g->n, g->cx, (int64_t)g->h * g->w, y->grad, db);
-  if (dz) NeopBackendGet()->unary_backward(NEOP_UNARY_IDENTITY, y->size, NULL, NULL, y->grad, dz);
+  if (dz && dz != y->grad) NeopBackendGet()->unary_backward(NEOP_UNARY_IDENTITY, y->size, NULL, NULL, y->grad, dz);
   PetscCall(PetscLogEventEnd(ev_convt, 0, 0, 0, 0));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -77,16 +77,16 @@ PetscErrorCode NeopOpConvTransposeAdd(NeopTape *t, NeopTensor *z, float alpha, N
     PetscCheck(NeopTensorSameShape(z, *y), PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ,
                "conv_transpose: added tensor %s, output %s", NeopTensorShapeString(z, bz, sizeof(bz)),
                NeopTensorShapeString(*y, bx, sizeof(bx)));
-    PetscCall(be->copy((*y)->data, z->data, sizeof(float) * (size_t)z->size));
-  } else PetscCall(be->zero((*y)->data, sizeof(float) * (size_t)(*y)->size));
+  }
   PetscCall(neop_conv_work(be->conv->workspace(&g), &work));
-  be->conv->conv_adjoint(&g, alpha, x->data, W->data, (*y)->data, work);
+  be->conv->conv_adjoint(&g, alpha, x->data, W->data, z ? z->data : NULL, (*y)->data, work);
   if (b) be->bias_add(g.n, g.cx, (int64_t)g.h * g.w, b->data, 1.f, (*y)->data);
   PetscCall(NeopTapeRecord(t, "conv_transpose", conv_transpose_backward, 4, in, *y, &node));
   if (node) {
     PetscCall(NeopTapeAlloc(t, sizeof(g), &node->ctx));
     *(NeopConvGeom *)node->ctx = g;
-    node->real[0] = alpha;
+    node->real[0]   = alpha;
+    node->pass_grad = z ? 4 : 0; /* dz = dy */
   }
   PetscCall(PetscLogEventEnd(ev_convt, 0, 0, 0, 0));
   PetscFunctionReturn(PETSC_SUCCESS);

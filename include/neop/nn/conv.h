@@ -8,7 +8,8 @@
    (N, C, H, W). Spec arrays are given per spatial dim, in order.
 
    Kernels run behind the backend's conv sub-table (NeopConvKernels): the CPU
-   one (src/backend/cpu/conv*.c) is im2col + sgemm over tiles of output rows.
+   one (src/backend/cpu/conv*.c) is an implicit GEMM over phase planes of the
+   padded image for kernels up to 7x7 of any stride, im2col + sgemm otherwise.
    A conv is described to the kernels in "conv direction": an image X
    (n, cx, h, w) and a kernel side Y (n, cy, ho, wo) with Y = W * X, W (cy, cx,
    kh, kw). The transposed conv is the adjoint map X = W^T * Y, so both use the
@@ -39,13 +40,15 @@ typedef struct {
   NeopPadMode mode;
 } NeopConvGeom;
 
-/* Backend kernels. Pointers are backend memory; 'work' holds workspace(g) floats. */
+/* Backend kernels. Pointers are backend memory; 'work' holds workspace(g) floats.
+   conv and conv_adjoint write their output as z + the product in one pass: z of
+   the output's shape, NULL (read as zeros) or the output itself (accumulate). */
 typedef struct NeopConvKernels {
   size_t (*workspace)(const NeopConvGeom *g);
-  /* Y += alpha W * X (padding of g->mode applied to X) */
-  void (*conv)(const NeopConvGeom *g, float alpha, const float *x, const float *w, float *y, float *work);
-  /* X += alpha W^T * Y: the adjoint of conv, padding adjoint included */
-  void (*conv_adjoint)(const NeopConvGeom *g, float alpha, const float *y, const float *w, float *x, float *work);
+  /* Y = Z + alpha W * X (padding of g->mode applied to X) */
+  void (*conv)(const NeopConvGeom *g, float alpha, const float *x, const float *w, const float *z, float *y, float *work);
+  /* X = Z + alpha W^T * Y: the adjoint of conv, padding adjoint included */
+  void (*conv_adjoint)(const NeopConvGeom *g, float alpha, const float *y, const float *w, const float *z, float *x, float *work);
   /* dW (cy, cx, kh, kw) += alpha sum over samples of dY (x) patches of X */
   void (*conv_weight_grad)(const NeopConvGeom *g, float alpha, const float *x, const float *dy, float *dw, float *work);
   /* xp (nc, h + 2 ph, w + 2 pw) = x (nc, h, w) padded; x += adjoint of that map applied to dxp */

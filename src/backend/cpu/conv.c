@@ -1,10 +1,8 @@
-/* Convolution kernels on the CPU: im2col + OpenBLAS sgemm, one sample at a
+/* Convolution kernels on the CPU. Kernels of up to 7x7 taps, any stride (all
+   of MgNO's), go to the implicit GEMM of conv_implicit.c; 1x1 stride-1 convs
+   are one sgemm per sample; the rest is im2col + OpenBLAS sgemm, one sample at a
    time and over tiles of output rows, so that the column buffer (cx kh kw,
-   rows * wo) stays near the cache instead of growing with the grid. Small
-   outputs (the strided encoders of DGNO/MultiONet: 5 x 5 or 1 x 1 outputs of
-   K = 1600 patch values) would make that a matrix-vector product per sample:
-   when the columns of the whole batch are small (BATCH_FLOATS), one sgemm
-   covers all samples and the outputs are reordered (cy, n P) <-> (n, cy, P).
+   rows * wo) stays near the cache instead of growing with the grid.
    Circular and reflect padding first copy the sample into a padded image
    (the im2col then runs without padding); zero padding is clipped inside the
    im2col. bench/bench_conv.c measures this against a direct loop. */
@@ -13,8 +11,6 @@
 
 /* Target size of the column buffer of one tile, in floats (4 MB). */
 #define COL_TILE_FLOATS (1 << 20)
-/* Largest column + output buffer of a whole batch, in floats (8 MB). */
-#define BATCH_FLOATS (1 << 21)
 
 static int tile_rows(const NeopConvGeom *g)
 {
@@ -31,20 +27,12 @@ static PetscBool pointwise(const NeopConvGeom *g)
   return g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->ph == 0 && g->pw == 0;
 }
 
-/* stride 1 (MgNO's smoothing convs): implicit GEMM, src/backend/cpu/conv_implicit.c */
-static PetscBool implicit(const NeopConvGeom *g) { return g->sh == 1 && g->sw == 1 && g->kh * g->kw <= 49 && !pointwise(g); }
-
-/* zero padding, strided or kernels over 7 x 7, whole-batch buffers small: one sgemm for the batch */
-static PetscBool batched(const NeopConvGeom *g)
-{
-  int64_t nP = (int64_t)g->n * g->ho * g->wo;
-  return !implicit(g) && !pointwise(g) && !pre_padded(g) && g->n > 1 && nP * ((int64_t)g->cx * g->kh * g->kw + g->cy) <= BATCH_FLOATS;
-}
+/* kernels of up to 7x7 taps, any stride (all of MgNO's convs): implicit GEMM, src/backend/cpu/conv_implicit.c */
+static PetscBool implicit(const NeopConvGeom *g) { return g->kh * g->kw <= NEOP_IG_MAX_TAPS && !pointwise(g); }
 
 static size_t conv_workspace(const NeopConvGeom *g)
 {
-  if (implicit(g)) return neop_cpu_conv_s1_workspace(g);
-  if (batched(g)) return (size_t)g->n * g->ho * g->wo * ((size_t)g->cx * g->kh * g->kw + g->cy) + 16;
+  if (implicit(g)) return neop_cpu_conv_ig_workspace(g);
   size_t K = (size_t)g->cx * g->kh * g->kw;
   size_t n = pointwise(g) ? 0 : K * (size_t)tile_rows(g) * g->wo;
   if (pre_padded(g)) n += (size_t)g->cx * (g->h + 2 * g->ph) * (g->w + 2 * g->pw);
@@ -63,9 +51,9 @@ static inline void col_range(const NeopConvGeom *g, int w, int pw, int j, int *q
   if (*q1 < *q0) *q1 = *q0;
 }
 
-/* col (cx kh kw, (r1 - r0) wo), rows ld apart, = patches of rows [r0, r1) of Y over
-   the image img (cx, h, w) seen with zero padding (ph, pw). */
-static void im2col(const NeopConvGeom *g, const float *img, int h, int w, int ph, int pw, int r0, int r1, float *col, int64_t ld)
+/* col (cx kh kw, (r1 - r0) wo) = patches of rows [r0, r1) of Y over the image
+   img (cx, h, w) seen with zero padding (ph, pw). */
+static void im2col(const NeopConvGeom *g, const float *img, int h, int w, int ph, int pw, int r0, int r1, float *col)
 {
   const int     kh = g->kh, kw = g->kw, wo = g->wo, sw = g->sw;
   const int64_t T  = (int64_t)(r1 - r0) * wo;
@@ -74,7 +62,7 @@ static void im2col(const NeopConvGeom *g, const float *img, int h, int w, int ph
   for (int c = 0; c < g->cx; c++)
     for (int i = 0; i < kh; i++)
       for (int j = 0; j < kw; j++) {
-        float *dst = col + ((int64_t)(c * kh + i) * kw + j) * ld;
+        float *dst = col + ((int64_t)(c * kh + i) * kw + j) * T;
         int    q0, q1;
         col_range(g, w, pw, j, &q0, &q1);
         for (int r = r0; r < r1; r++) {
@@ -95,8 +83,8 @@ static void im2col(const NeopConvGeom *g, const float *img, int h, int w, int ph
       }
 }
 
-/* img (cx, h, w) += the adjoint of im2col applied to col (rows ld apart). */
-static void col2im(const NeopConvGeom *g, const float *col, int h, int w, int ph, int pw, int r0, int r1, float *img, int64_t ld)
+/* img (cx, h, w) += the adjoint of im2col applied to col. */
+static void col2im(const NeopConvGeom *g, const float *col, int h, int w, int ph, int pw, int r0, int r1, float *img)
 {
   const int     kh = g->kh, kw = g->kw, wo = g->wo, sw = g->sw;
   const int64_t T  = (int64_t)(r1 - r0) * wo;
@@ -106,7 +94,7 @@ static void col2im(const NeopConvGeom *g, const float *col, int h, int w, int ph
   for (int c = 0; c < g->cx; c++)
     for (int i = 0; i < kh; i++)
       for (int j = 0; j < kw; j++) {
-        const float *s = col + ((int64_t)(c * kh + i) * kw + j) * ld;
+        const float *s = col + ((int64_t)(c * kh + i) * kw + j) * T;
         int          q0, q1;
         col_range(g, w, pw, j, &q0, &q1);
         for (int r = r0; r < r1; r++) {
@@ -134,75 +122,25 @@ static const float *image(const NeopConvGeom *g, const float *xs, float *padbuf,
   return padbuf;
 }
 
-/* whole batch: col (K, n P) of all samples, and t (cy, n P) <-> the (n, cy, P) layout */
-static void batch_im2col(const NeopConvGeom *g, const float *x, float *col)
+/* out (n floats) = z: the start of the accumulation of the im2col paths */
+static void init_out(size_t n, const float *z, float *out)
 {
-  const int64_t Px = (int64_t)g->h * g->w, P = (int64_t)g->ho * g->wo, nP = g->n * P;
-  for (int s = 0; s < g->n; s++) im2col(g, x + s * g->cx * Px, g->h, g->w, g->ph, g->pw, 0, g->ho, col + s * P, nP);
+  if (z == out) return;
+  if (z) memcpy(out, z, sizeof(float) * n);
+  else memset(out, 0, sizeof(float) * n);
 }
 
-static void batch_gather(const NeopConvGeom *g, const float *y, float *t)
-{
-  const int64_t P = (int64_t)g->ho * g->wo, nP = g->n * P;
-#pragma omp parallel for collapse(2) if (nP * g->cy > 65536)
-  for (int s = 0; s < g->n; s++)
-    for (int c = 0; c < g->cy; c++) memcpy(t + c * nP + s * P, y + ((int64_t)s * g->cy + c) * P, sizeof(float) * (size_t)P);
-}
-
-static void batch_conv(const NeopConvGeom *g, float alpha, const float *x, const float *wt, float *y, float *work)
-{
-  const int     K = g->cx * g->kh * g->kw;
-  const int64_t P = (int64_t)g->ho * g->wo, nP = g->n * P;
-  float        *col = work, *t = work + K * nP;
-
-  batch_im2col(g, x, col);
-  neop_cpu_sgemm(PETSC_FALSE, PETSC_FALSE, g->cy, (int)nP, K, alpha, wt, K, col, (int)nP, 0.f, t, (int)nP);
-#pragma omp parallel for collapse(2) if (nP * g->cy > 65536)
-  for (int s = 0; s < g->n; s++)
-    for (int c = 0; c < g->cy; c++) {
-      float       *ys = y + ((int64_t)s * g->cy + c) * P;
-      const float *ts = t + c * nP + s * P;
-      for (int64_t p = 0; p < P; p++) ys[p] += ts[p];
-    }
-}
-
-static void batch_adjoint(const NeopConvGeom *g, float alpha, const float *y, const float *wt, float *x, float *work)
-{
-  const int     K = g->cx * g->kh * g->kw;
-  const int64_t Px = (int64_t)g->h * g->w, P = (int64_t)g->ho * g->wo, nP = g->n * P;
-  float        *col = work, *t = work + K * nP;
-
-  batch_gather(g, y, t);
-  neop_cpu_sgemm(PETSC_TRUE, PETSC_FALSE, K, (int)nP, g->cy, alpha, wt, K, t, (int)nP, 0.f, col, (int)nP);
-  for (int s = 0; s < g->n; s++) col2im(g, col + s * P, g->h, g->w, g->ph, g->pw, 0, g->ho, x + s * g->cx * Px, nP);
-}
-
-static void batch_weight_grad(const NeopConvGeom *g, float alpha, const float *x, const float *dy, float *dw, float *work)
-{
-  const int     K = g->cx * g->kh * g->kw;
-  const int64_t nP = (int64_t)g->n * g->ho * g->wo;
-  float        *col = work, *t = work + K * nP;
-
-  batch_im2col(g, x, col);
-  batch_gather(g, dy, t);
-  /* dW (cy, K) += alpha dY (cy, n P) col^T (n P, K) */
-  neop_cpu_sgemm(PETSC_FALSE, PETSC_TRUE, g->cy, K, (int)nP, alpha, t, (int)nP, col, (int)nP, 1.f, dw, K);
-}
-
-static void conv_forward(const NeopConvGeom *g, float alpha, const float *x, const float *wt, float *y, float *work)
+static void conv_forward(const NeopConvGeom *g, float alpha, const float *x, const float *wt, const float *z, float *y, float *work)
 {
   const int     K  = g->cx * g->kh * g->kw, tr = tile_rows(g);
   const int64_t Px = (int64_t)g->h * g->w, Py = (int64_t)g->ho * g->wo;
   float        *padbuf = work + (pointwise(g) ? 0 : (size_t)K * tr * g->wo);
 
   if (implicit(g)) {
-    neop_cpu_conv_s1(g, alpha, x, wt, y, work);
+    neop_cpu_conv_ig(g, alpha, x, wt, z, y, work);
     return;
   }
-  if (batched(g)) {
-    batch_conv(g, alpha, x, wt, y, work);
-    return;
-  }
+  init_out((size_t)g->n * g->cy * Py, z, y);
   for (int s = 0; s < g->n; s++) {
     const float *xs = x + s * g->cx * Px;
     float       *ys = y + s * g->cy * Py;
@@ -214,14 +152,14 @@ static void conv_forward(const NeopConvGeom *g, float alpha, const float *x, con
     }
     for (int r0 = 0; r0 < g->ho; r0 += tr) {
       int r1 = r0 + tr < g->ho ? r0 + tr : g->ho, T = (r1 - r0) * g->wo;
-      im2col(g, img, h, w, ph, pw, r0, r1, work, T);
+      im2col(g, img, h, w, ph, pw, r0, r1, work);
       /* Y[:, tile] (cy, T) += alpha W (cy, K) col (K, T) */
       neop_cpu_sgemm(PETSC_FALSE, PETSC_FALSE, g->cy, T, K, alpha, wt, K, work, T, 1.f, ys + (int64_t)r0 * g->wo, (int)Py);
     }
   }
 }
 
-static void conv_adjoint(const NeopConvGeom *g, float alpha, const float *y, const float *wt, float *x, float *work)
+static void conv_adjoint(const NeopConvGeom *g, float alpha, const float *y, const float *wt, const float *z, float *x, float *work)
 {
   const int     K  = g->cx * g->kh * g->kw, tr = tile_rows(g);
   const int64_t Px = (int64_t)g->h * g->w, Py = (int64_t)g->ho * g->wo;
@@ -229,13 +167,10 @@ static void conv_adjoint(const NeopConvGeom *g, float alpha, const float *y, con
   float        *padbuf = work + (pointwise(g) ? 0 : (size_t)K * tr * g->wo);
 
   if (implicit(g)) {
-    neop_cpu_conv_s1_adjoint(g, alpha, y, wt, x, work);
+    neop_cpu_conv_ig_adjoint(g, alpha, y, wt, z, x, work);
     return;
   }
-  if (batched(g)) {
-    batch_adjoint(g, alpha, y, wt, x, work);
-    return;
-  }
+  init_out((size_t)g->n * g->cx * Px, z, x);
   for (int s = 0; s < g->n; s++) {
     const float *ys = y + s * g->cy * Py;
     float       *xs = x + s * g->cx * Px;
@@ -254,7 +189,7 @@ static void conv_adjoint(const NeopConvGeom *g, float alpha, const float *y, con
         int r1 = r0 + tr < g->ho ? r0 + tr : g->ho, T = (r1 - r0) * g->wo;
         /* col (K, T) = alpha W^T (K, cy) Y[:, tile] (cy, T) */
         neop_cpu_sgemm(PETSC_TRUE, PETSC_FALSE, K, T, g->cy, alpha, wt, K, ys + (int64_t)r0 * g->wo, (int)Py, 0.f, work, T);
-        col2im(g, work, h, w, ph, pw, r0, r1, img, T);
+        col2im(g, work, h, w, ph, pw, r0, r1, img);
       }
     if (pre_padded(g)) neop_cpu_pad_adjoint(g->mode, g->cx, g->h, g->w, g->ph, g->pw, img, xs);
   }
@@ -267,11 +202,7 @@ static void conv_weight_grad(const NeopConvGeom *g, float alpha, const float *x,
   float        *padbuf = work + (pointwise(g) ? 0 : (size_t)K * tr * g->wo);
 
   if (implicit(g)) {
-    neop_cpu_conv_s1_weight_grad(g, alpha, x, dy, dw, work);
-    return;
-  }
-  if (batched(g)) {
-    batch_weight_grad(g, alpha, x, dy, dw, work);
+    neop_cpu_conv_ig_weight_grad(g, alpha, x, dy, dw, work);
     return;
   }
   for (int s = 0; s < g->n; s++) {
@@ -285,7 +216,7 @@ static void conv_weight_grad(const NeopConvGeom *g, float alpha, const float *x,
     }
     for (int r0 = 0; r0 < g->ho; r0 += tr) {
       int r1 = r0 + tr < g->ho ? r0 + tr : g->ho, T = (r1 - r0) * g->wo;
-      im2col(g, img, h, w, ph, pw, r0, r1, work, T);
+      im2col(g, img, h, w, ph, pw, r0, r1, work);
       /* dW (cy, K) += alpha dY[:, tile] (cy, T) col^T (T, K) */
       neop_cpu_sgemm(PETSC_FALSE, PETSC_TRUE, g->cy, K, T, alpha, dys + (int64_t)r0 * g->wo, (int)Py, work, T, 1.f, dw, K);
     }

@@ -1,0 +1,139 @@
+/* The CPU conv kernels (NeopConvKernelsCPU: conv, conv_adjoint,
+   conv_weight_grad) against a direct loop in double precision, on
+   geometries that the op tests (tiny, few channels) do not reach: MgNO's 24
+   channels (the AVX-512 register blocks and their remainders), more than 32
+   output channels (the weight gradient's sgemm path), several tiles and
+   several samples per tile, strides 1, 2, 3 and mixed (phase planes, planes
+   without taps), every padding mode, 1-D; each at 1 and 2 threads (2 threads
+   take whole tiles), and with z (Y = z + alpha W * X) the output itself, NULL
+   and another array. */
+#include "testing.h"
+#include "backend/cpu/conv_cpu.h"
+#include <math.h>
+#include <omp.h>
+
+/* padded position i - p of an extent n read through the mode, or -1 */
+static int src_index(NeopPadMode mode, int i, int n) { return neop_cpu_pad_source(mode, i, n); }
+
+/* y (n, cy, ho, wo) += alpha conv(x); x (n, cx, h, w) += alpha adjoint(dy); dw += alpha weight grad: direct loops */
+static void reference(const NeopConvGeom *g, double alpha, const float *x, const float *w, const float *dy, double *y, double *dx,
+                      double *dw)
+{
+  for (int s = 0; s < g->n; s++)
+    for (int co = 0; co < g->cy; co++)
+      for (int r = 0; r < g->ho; r++)
+        for (int q = 0; q < g->wo; q++) {
+          size_t iy  = (((size_t)s * g->cy + co) * g->ho + r) * g->wo + q;
+          double acc = 0;
+          for (int ci = 0; ci < g->cx; ci++)
+            for (int i = 0; i < g->kh; i++) {
+              int si = src_index(g->mode, r * g->sh + i - g->ph, g->h);
+              if (si < 0) continue;
+              for (int j = 0; j < g->kw; j++) {
+                int sj = src_index(g->mode, q * g->sw + j - g->pw, g->w);
+                if (sj < 0) continue;
+                size_t ix = (((size_t)s * g->cx + ci) * g->h + si) * g->w + sj, iw = (((size_t)co * g->cx + ci) * g->kh + i) * g->kw + j;
+                acc += (double)w[iw] * x[ix];
+                dx[ix] += alpha * w[iw] * dy[iy];
+                dw[iw] += alpha * (double)dy[iy] * x[ix];
+              }
+            }
+          y[iy] += alpha * acc;
+        }
+}
+
+static void fill(unsigned seed, size_t n, float *v)
+{
+  NeopTestRandom(seed, (int64_t)n, -1, 1, v);
+}
+
+static void check(const char *name, const char *what, size_t n, const float *a, const double *ref)
+{
+  float *r;
+  double m = 0;
+  char   msg[160];
+
+  PetscCallVoid(PetscMalloc1(n, &r));
+  for (size_t i = 0; i < n; i++) r[i] = (float)ref[i], m = PetscMax(m, fabs(ref[i]));
+  PetscCallVoid(PetscSNPrintf(msg, sizeof(msg), "%s: %s", name, what));
+  NeopTestClose(msg, (int64_t)n, a, r, 1e-5, 1e-5 * m);
+  PetscCallVoid(PetscFree(r));
+}
+
+/* z of the kernels: the output itself (accumulate), NULL (zeros) or another array */
+typedef enum { Z_OUTPUT, Z_NULL, Z_OTHER } ZKind;
+static const char *const znames[] = {"z = output", "z = NULL", "z separate"};
+
+static PetscErrorCode run(NeopConvGeom g)
+{
+  const NeopConvKernels *k  = &NeopConvKernelsCPU;
+  const size_t           nx = (size_t)g.n * g.cx * g.h * g.w, ny = (size_t)g.n * g.cy * g.ho * g.wo, nw = (size_t)g.cy * g.cx * g.kh * g.kw;
+  const float            alpha = 0.7f;
+  float                 *x, *w, *dy, *y, *dx, *dw, *zy, *zx, *work;
+  double                *ry, *rdx, *rdw;
+  char                   name[200];
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc6(nx, &x, nw, &w, ny, &dy, ny, &y, nx, &dx, nw, &dw));
+  PetscCall(PetscMalloc5(ny, &ry, nx, &rdx, nw, &rdw, ny, &zy, nx, &zx));
+  fill(1, nx, x), fill(2, nw, w), fill(3, ny, dy);
+  for (int threads = 1; threads <= 2; threads++)
+    for (int zk = Z_OUTPUT; zk <= Z_OTHER; zk++) {
+      const float *zyp = zk == Z_OUTPUT ? y : zk == Z_NULL ? NULL : zy, *zxp = zk == Z_OUTPUT ? dx : zk == Z_NULL ? NULL : zx;
+      omp_set_num_threads(threads);
+      PetscCall(PetscSNPrintf(name, sizeof(name), "n%d cx%d cy%d %dx%d -> %dx%d k%dx%d s%dx%d p%dx%d %s, %d thread%s, %s", g.n, g.cx,
+                              g.cy, g.h, g.w, g.ho, g.wo, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, NeopPadModeName(g.mode), threads,
+                              threads > 1 ? "s" : "", znames[zk]));
+      /* the outputs start as z (Z_OUTPUT) or as values that must be overwritten */
+      fill(4, ny, y), fill(5, nx, dx), fill(6, nw, dw), fill(7, ny, zy), fill(8, nx, zx);
+      for (size_t i = 0; i < ny; i++) ry[i] = zyp ? zyp[i] : 0;
+      for (size_t i = 0; i < nx; i++) rdx[i] = zxp ? zxp[i] : 0;
+      for (size_t i = 0; i < nw; i++) rdw[i] = dw[i];
+      reference(&g, alpha, x, w, dy, ry, rdx, rdw);
+      PetscCall(PetscMalloc1(k->workspace(&g), &work));
+      k->conv(&g, alpha, x, w, zyp, y, work);
+      k->conv_adjoint(&g, alpha, dy, w, zxp, dx, work);
+      k->conv_weight_grad(&g, alpha, x, dy, dw, work);
+      PetscCall(PetscFree(work));
+      check(name, "conv", ny, y, ry);
+      check(name, "adjoint", nx, dx, rdx);
+      check(name, "weight grad", nw, dw, rdw);
+    }
+  omp_set_num_threads(1);
+  PetscCall(PetscFree6(x, w, dy, y, dx, dw));
+  PetscCall(PetscFree5(ry, rdx, rdw, zy, zx));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* conv-direction geometry with the output extents of a conv */
+static NeopConvGeom geom(int n, int cx, int cy, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, NeopPadMode mode)
+{
+  NeopConvGeom g = {n, cx, cy, h, w, (h + 2 * ph - kh) / sh + 1, (w + 2 * pw - kw) / sw + 1, kh, kw, sh, sw, ph, pw, mode};
+  return g;
+}
+
+int main(int argc, char **argv)
+{
+  PetscCall(NeopTestInitialize(&argc, &argv));
+  for (int m = 0; m < NEOP_PAD_COUNT; m++) {
+    NeopPadMode mode = (NeopPadMode)m;
+    /* MgNO's smoothing conv and restriction, 24 channels, two tiles, three samples */
+    PetscCall(run(geom(3, 24, 24, 40, 45, 3, 3, 1, 1, 1, 1, mode)));
+    PetscCall(run(geom(3, 24, 24, 40, 45, 3, 3, 2, 2, 1, 1, mode)));
+    /* mixed strides and kernel, 1-D */
+    PetscCall(run(geom(2, 5, 13, 11, 14, 3, 5, 2, 1, 1, 2, mode)));
+    PetscCall(run(geom(2, 13, 5, 1, 50, 1, 3, 1, 2, 0, 1, mode)));
+  }
+  /* the prolongations (transposed convs: conv direction from the fine grid), kernel 4 and 3 */
+  PetscCall(run(geom(3, 24, 24, 40, 46, 4, 4, 2, 2, 1, 1, NEOP_PAD_ZERO)));
+  PetscCall(run(geom(3, 24, 24, 39, 45, 3, 3, 2, 2, 1, 1, NEOP_PAD_ZERO)));
+  /* MgNO's first layer: 1 -> 24 and 24 -> 1 channels */
+  PetscCall(run(geom(4, 1, 24, 33, 30, 3, 3, 1, 1, 1, 1, NEOP_PAD_REFLECT)));
+  PetscCall(run(geom(4, 24, 1, 33, 30, 3, 3, 1, 1, 1, 1, NEOP_PAD_CIRCULAR)));
+  /* more than 32 output channels (weight gradient through sgemm); stride 3 (9 planes); a 1x1 stride-2 kernel
+     (planes without taps) */
+  PetscCall(run(geom(2, 13, 40, 20, 21, 3, 3, 1, 1, 1, 1, NEOP_PAD_ZERO)));
+  PetscCall(run(geom(2, 7, 9, 19, 20, 3, 3, 3, 3, 0, 1, NEOP_PAD_CIRCULAR)));
+  PetscCall(run(geom(2, 6, 7, 9, 10, 1, 1, 2, 2, 0, 0, NEOP_PAD_ZERO)));
+  return NeopTestFinalize();
+}
