@@ -33,6 +33,12 @@ b=$(best "$TMP/train.log")
 echo "transolver on point sets: best test rel_l2 $b (bound 0.16)"
 check "learns (rel_l2 $b < 0.16)" below "${b:-1}" 0.16
 
+# data parallel on point sets: 2 ranks and 1 rank agree after 2 epochs (each rank reads its samples' nodes)
+"$NEOP" train -train "$TMP/p.h5" -ntrain 40 -ntest 8 $TS $OPT -epochs 2 -quiet -checkpoint "$TMP/r1.h5" > /dev/null 2>&1
+$MPIEXEC -n 2 "$NEOP" train -train "$TMP/p.h5" -ntrain 40 -ntest 8 $TS $OPT -epochs 2 -quiet -checkpoint "$TMP/r2.h5" > "$TMP/r2.log" 2>&1
+check "2-rank point-set training runs" test $? -eq 0
+check "1 and 2 ranks agree to 1e-5 on point sets" h5diff -d 1e-5 "$TMP/r1.last.h5" "$TMP/r2.last.h5" /params /params
+
 "$NEOP" eval -checkpoint "$TMP/ck.h5" -test "$TMP/p.h5" -test_offset 120 -ntest 30 -output "$TMP/e.h5" > "$TMP/eval.log" 2>&1
 check "eval runs" test $? -eq 0
 m=$(attr "$TMP/e.h5" mean_rel_l2)
