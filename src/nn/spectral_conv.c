@@ -1,5 +1,7 @@
-/* The spectral convolution op: shape checks, the tape node, and the parameter
-   declaration; the transforms are the backend's (src/backend/cpu/spectral.c). */
+/* The spectral convolution op and its depthwise variant, the spectral gate of
+   the transformer's spectral blocks (src/nn/spectral_mixer.c): shape checks,
+   the tape node, and the parameter declarations; the transforms are the
+   backend's (src/backend/cpu/spectral.c). */
 #include <neop/nn/spectral_conv.h>
 #include <neop/log.h>
 
@@ -37,10 +39,15 @@ int64_t NeopSpectralKeptModes(const NeopSpectralShape *s)
   return k;
 }
 
+/* The op's saved state; the backward is shared by the full (cin, cout) mixing and
+   the depthwise gate, whose kernels differ only in shape.diag. */
 typedef struct {
   NeopSpectralShape shape;
-  float            *xk; /* (K, N, cin, 2) kept input modes */
+  float            *xk;    /* (K, N, cin, 2) kept input modes */
+  PetscLogEvent     event; /* NeopSpectralConv or NeopSpectralGate */
 } SpectralCtx;
+
+static PetscLogEvent ev_gate;
 
 static PetscErrorCode spectral_backward(NeopTape *t, NeopTapeNode *n)
 {
@@ -52,7 +59,7 @@ static PetscErrorCode spectral_backward(NeopTape *t, NeopTapeNode *n)
   PetscBool          any = PETSC_FALSE;
 
   PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(ev_spectral, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(ctx->event, 0, 0, 0, 0));
   PetscCall(NeopTapeGrad(t, n->in[0], &dx));
   for (int c = 0; c < nw; c++) {
     w[c] = n->in[1 + c]->data;
@@ -61,44 +68,48 @@ static PetscErrorCode spectral_backward(NeopTape *t, NeopTapeNode *n)
   }
   /* corners are parameters of one layer: they need gradients together */
   for (int c = 0; c < nw; c++)
-    PetscCheck(!any || dw[c], PETSC_COMM_SELF, PETSC_ERR_SUP, "spectral conv: some corner weights need a gradient and some do not");
+    PetscCheck(!any || dw[c], PETSC_COMM_SELF, PETSC_ERR_SUP, "%s: some corner weights need a gradient and some do not", n->name);
   PetscCall(be->spectral->backward(&ctx->shape, n->out->grad, w, ctx->xk, dx, any ? dw : NULL));
-  PetscCall(PetscLogEventEnd(ev_spectral, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(ctx->event, 0, 0, 0, 0));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode NeopSpectralShapeSet(NeopSpectralMethod method, const NeopTensor *x, int nw, NeopTensor *const *w, NeopSpectralShape *sp)
+/* x (N, Cin, *S) against the corner weights: (Cin, Cout, *modes, 2) each, or
+   (C, *modes, 2) for the depthwise gate (diag) */
+static PetscErrorCode shape_set(NeopSpectralMethod method, const NeopTensor *x, int nw, NeopTensor *const *w, int diag, NeopSpectralShape *sp)
 {
+  const char       *op = diag ? "spectral gate" : "spectral conv";
+  int               d = x->ndim - 2, lead = diag ? 1 : 2; /* weight dims before the modes */
   NeopSpectralShape s;
-  int               d = x->ndim - 2;
   char              bx[96], bw[96];
 
   PetscFunctionBegin;
-  PetscCheck(d >= 1 && d <= 3, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "spectral conv: x %s must be (N, Cin, S1[, S2[, S3]])",
+  PetscCheck(d >= 1 && d <= 3, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "%s: x %s must be (N, C, S1[, S2[, S3]])", op,
              NeopTensorShapeString(x, bx, sizeof(bx)));
-  PetscCheck(nw == NeopSpectralCorners(d), PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ,
-             "spectral conv: %d-D needs %d corner weight tensors, got %d", d, NeopSpectralCorners(d), nw);
+  PetscCheck(nw == NeopSpectralCorners(d), PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "%s: %d-D needs %d corner weight tensors, got %d", op, d,
+             NeopSpectralCorners(d), nw);
   PetscCall(PetscMemzero(&s, sizeof(s))); /* the shape is a cache key: unused entries zero */
   s.dim  = d;
+  s.diag = diag;
   s.N    = x->shape[0];
   s.cin  = x->shape[1];
-  s.cout = w[0]->shape[1];
+  s.cout = diag ? s.cin : w[0]->shape[1];
   for (int i = 0; i < d; i++) {
     s.S[i]     = x->shape[2 + i];
-    s.modes[i] = w[0]->shape[2 + i];
+    s.modes[i] = w[0]->shape[lead + i];
   }
   for (int c = 0; c < nw; c++) {
-    PetscBool ok = (PetscBool)(w[c]->ndim == d + 3 && w[c]->shape[0] == s.cin && w[c]->shape[1] == s.cout &&
-                               w[c]->shape[d + 2] == 2);
-    for (int i = 0; i < d && ok; i++) ok = (PetscBool)(w[c]->shape[2 + i] == s.modes[i]);
-    PetscCheck(ok, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "spectral conv: weight %d %s does not match x %s and weight 0 %s", c,
+    PetscBool ok = (PetscBool)(w[c]->ndim == d + lead + 1 && w[c]->shape[0] == s.cin && (diag || w[c]->shape[1] == s.cout) &&
+                               w[c]->shape[d + lead] == 2);
+    for (int i = 0; i < d && ok; i++) ok = (PetscBool)(w[c]->shape[lead + i] == s.modes[i]);
+    PetscCheck(ok, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "%s: weight %d %s does not match x %s and weight 0 %s", op, c,
                NeopTensorShapeString(w[c], bw, sizeof(bw)), NeopTensorShapeString(x, bx, sizeof(bx)),
                NeopTensorShapeString(w[0], bw + 48, sizeof(bw) - 48));
   }
   for (int i = 0; i < d; i++) {
     int most = i < d - 1 ? s.S[i] / 2 : s.S[i] / 2 + 1;
     PetscCheck(s.modes[i] >= 1 && s.modes[i] <= most, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
-               "spectral conv: %d modes in dim %d of a grid of %d points (at most %d%s)", s.modes[i], i + 1, s.S[i], most,
+               "%s: %d modes in dim %d of a grid of %d points (at most %d%s)", op, s.modes[i], i + 1, s.S[i], most,
                i < d - 1 ? ": the positive and negative modes would overlap" : "");
   }
   s.method = method == NEOP_SPECTRAL_AUTO ? NeopSpectralChooseMethod(&s) : method;
@@ -106,61 +117,107 @@ PetscErrorCode NeopSpectralShapeSet(NeopSpectralMethod method, const NeopTensor 
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode NeopOpSpectralConv(NeopTape *t, NeopSpectralMethod method, NeopTensor *x, int nw, NeopTensor *const *w,
-                                  NeopTensor **y)
+PetscErrorCode NeopSpectralShapeSet(NeopSpectralMethod method, const NeopTensor *x, int nw, NeopTensor *const *w, NeopSpectralShape *sp)
+{
+  PetscFunctionBegin;
+  PetscCall(shape_set(method, x, nw, w, 0, sp));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* y (N, cout, *S) = the backend's transforms with shape s, recorded on the tape */
+static PetscErrorCode spectral_apply(NeopTape *t, const NeopSpectralShape *s, PetscLogEvent event, const char *name, NeopTensor *x, int nw,
+                                     NeopTensor *const *w, NeopTensor **y)
 {
   const NeopBackend *be = NeopBackendGet();
-  NeopSpectralShape  s;
   NeopTensor        *in[1 + NEOP_SPECTRAL_MAX_CORNERS];
   NeopTapeNode      *node;
   const float       *wd[NEOP_SPECTRAL_MAX_CORNERS];
-  float             *xk;
+  float             *xk; /* (K, N, cin, 2) */
   int                shape[NEOP_MAX_DIMS];
 
   PetscFunctionBegin;
-  if (!ev_spectral) PetscCall(NeopLogEvent("NeopSpectralConv", &ev_spectral));
-  PetscCall(NeopSpectralShapeSet(method, x, nw, w, &s));
-  PetscCall(PetscLogEventBegin(ev_spectral, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(event, 0, 0, 0, 0));
   for (int i = 0; i < x->ndim; i++) shape[i] = x->shape[i];
-  shape[1] = s.cout;
+  shape[1] = s->cout;
   PetscCall(NeopTapeTensor(t, x->ndim, shape, y));
-  PetscCall(NeopTapeAlloc(t, sizeof(float) * 2 * (size_t)(NeopSpectralKeptModes(&s) * s.N * s.cin), (void **)&xk));
+  PetscCall(NeopTapeAlloc(t, sizeof(float) * 2 * (size_t)(NeopSpectralKeptModes(s) * s->N * s->cin), (void **)&xk));
   in[0] = x;
   for (int c = 0; c < nw; c++) {
     in[1 + c] = w[c];
     wd[c]     = w[c]->data;
   }
-  PetscCall(be->spectral->forward(&s, x->data, wd, xk, (*y)->data));
-  PetscCall(NeopTapeRecord(t, "spectral_conv", spectral_backward, 1 + nw, in, *y, &node));
+  PetscCall(be->spectral->forward(s, x->data, wd, xk, (*y)->data));
+  PetscCall(NeopTapeRecord(t, name, spectral_backward, 1 + nw, in, *y, &node));
   if (node) {
     SpectralCtx *ctx;
     PetscCall(NeopTapeAlloc(t, sizeof(*ctx), (void **)&ctx));
-    ctx->shape = s;
+    ctx->shape = *s;
     ctx->xk    = xk;
+    ctx->event = event;
     node->ctx  = ctx;
   }
-  PetscCall(PetscLogEventEnd(ev_spectral, 0, 0, 0, 0));
+  PetscCall(PetscLogEventEnd(event, 0, 0, 0, 0));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode NeopOpSpectralConv(NeopTape *t, NeopSpectralMethod method, NeopTensor *x, int nw, NeopTensor *const *w,
+                                  NeopTensor **y)
+{
+  NeopSpectralShape s;
+
+  PetscFunctionBegin;
+  if (!ev_spectral) PetscCall(NeopLogEvent("NeopSpectralConv", &ev_spectral));
+  PetscCall(shape_set(method, x, nw, w, 0, &s));
+  PetscCall(spectral_apply(t, &s, ev_spectral, "spectral_conv", x, nw, w, y));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode NeopOpSpectralGate(NeopTape *t, NeopSpectralMethod method, NeopTensor *x, int nw, NeopTensor *const *w, NeopTensor **y)
+{
+  NeopSpectralShape s;
+
+  PetscFunctionBegin;
+  if (!ev_gate) PetscCall(NeopLogEvent("NeopSpectralGate", &ev_gate));
+  PetscCall(shape_set(method, x, nw, w, 1, &s));
+  PetscCall(spectral_apply(t, &s, ev_gate, "spectral_gate", x, nw, w, y));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* the corner weights "<prefix>.weights<c>" of shape (lead..., *modes, 2) */
+static PetscErrorCode add_corner_params(NeopParams *p, const char *op, const char *prefix, int dim, int nlead, const int *lead,
+                                        const int *modes, NeopInit init, NeopTensor **w)
+{
+  int  shape[NEOP_MAX_DIMS];
+  char name[80];
+
+  PetscFunctionBegin;
+  PetscCheck(dim >= 1 && dim <= 3, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "%s %s: %d spatial dims", op, prefix, dim);
+  for (int i = 0; i < nlead; i++) shape[i] = lead[i];
+  for (int i = 0; i < dim; i++) {
+    PetscCheck(modes[i] >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "%s %s: %d modes in dim %d", op, prefix, modes[i], i + 1);
+    shape[nlead + i] = modes[i];
+  }
+  shape[nlead + dim] = 2;
+  for (int c = 0; c < NeopSpectralCorners(dim); c++) {
+    PetscCall(PetscSNPrintf(name, sizeof(name), "%s.weights%d", prefix, c + 1));
+    PetscCall(NeopParamsAdd(p, name, nlead + dim + 1, shape, init, &w[c]));
+  }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 PetscErrorCode NeopSpectralConvAddParams(NeopParams *p, const char *prefix, int dim, int cin, int cout, const int *modes,
                                          NeopTensor **w)
 {
-  int  shape[NEOP_MAX_DIMS];
-  char name[64];
+  int lead[2] = {cin, cout};
 
   PetscFunctionBegin;
-  PetscCheck(dim >= 1 && dim <= 3, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "spectral conv %s: %d spatial dims", prefix, dim);
-  shape[0] = cin;
-  shape[1] = cout;
-  for (int i = 0; i < dim; i++) {
-    PetscCheck(modes[i] >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "spectral conv %s: %d modes in dim %d", prefix, modes[i], i + 1);
-    shape[2 + i] = modes[i];
-  }
-  shape[2 + dim] = 2;
-  for (int c = 0; c < NeopSpectralCorners(dim); c++) {
-    PetscCall(PetscSNPrintf(name, sizeof(name), "%s.weights%d", prefix, c + 1));
-    PetscCall(NeopParamsAdd(p, name, dim + 3, shape, NeopInitUniform(0.0, 1.0 / ((double)cin * cout)), &w[c]));
-  }
+  PetscCall(add_corner_params(p, "spectral conv", prefix, dim, 2, lead, modes, NeopInitUniform(0.0, 1.0 / ((double)cin * cout)), w));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode NeopSpectralGateAddParams(NeopParams *p, const char *prefix, int dim, int C, const int *modes, double std, NeopTensor **w)
+{
+  PetscFunctionBegin;
+  PetscCall(add_corner_params(p, "spectral gate", prefix, dim, 1, &C, modes, (NeopInit){NEOP_INIT_NORMAL, 0, std, 0, 0}, w));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
