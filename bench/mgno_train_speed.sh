@@ -26,9 +26,7 @@ PY=/usr/bin/python3
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-# training samples / epoch time, median over the epochs after the first (lines "... <t> s  <x> samples/s")
-rate() { grep '^epoch' "$1" | tail -n +2 | sed 's/.* \([0-9.]*\) s  *[0-9.]* samples\/s.*/\1/' | awk -v n="$NTRAIN" '{ print n / $1 }' | median; }
+source "$SRC/bench/lib/train_pair.sh"
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "OMP_WAIT_POLICY=$OMP_WAIT_POLICY"
@@ -37,7 +35,6 @@ echo "neop: $NEOP; torch: $($PY -c 'import torch; print(torch.__version__)'); $N
 for S in $GRIDS; do
   "$NEOP" datagen -pde darcy -samples $((NTRAIN + NTEST)) -grid "$S" -seed 3 -datagen_progress 0 -output "$TMP/d$S.h5" > /dev/null
 done
-declare -A RN RT MN MT
 for S in $GRIDS; do
   for T in $THREADS; do
     for r in $(seq "$REPS"); do
@@ -48,24 +45,8 @@ for S in $GRIDS; do
       OMP_NUM_THREADS=$T $PY "$SRC/bench/torch_mgno_train.py" --data "$TMP/d$S.h5" --ntrain "$NTRAIN" --ntest "$NTEST" \
         --epochs "$EPOCHS" --pct_start 0.5 --threads "$T" > "$TMP/t.log" 2>&1
       grep -q "MgNO 572661 parameters" "$TMP/t.log" || { echo "torch: not the 572,661-parameter model"; tail "$TMP/t.log"; exit 1; }
-      rn=$(rate "$TMP/n.log"); rt=$(rate "$TMP/t.log")
-      mn=$(sed -n 's/.*Maximum resident set size (kbytes): \([0-9]*\)/\1/p' "$TMP/n.log")
-      mt=$(sed -n 's/^peak RSS \([0-9]*\) MB/\1/p' "$TMP/t.log")
-      mn=$((mn / 1024))
-      echo "grid $S threads $T rep $r: neop $rn samples/s ($mn MB), torch $rt samples/s ($mt MB), ratio $(awk -v a="$rn" -v b="$rt" 'BEGIN { printf "%.2f", a / b }')"
-      RN[$S,$T]+="$rn "; RT[$S,$T]+="$rt "; MN[$S,$T]+="$mn "; MT[$S,$T]+="$mt "
+      record_pair "${S}^2" "$T" "$r"
     done
   done
 done
-echo
-echo "| grid | threads | neop samples/s | PyTorch samples/s | ratio (median of runs) | neop peak RSS | PyTorch peak RSS |"
-echo "|---|---|---|---|---|---|---|"
-for S in $GRIDS; do
-  for T in $THREADS; do
-    m() { echo "$1" | tr ' ' '\n' | grep . | median; }
-    ratios=$(for i in $(seq "$REPS"); do
-      a=$(echo "${RN[$S,$T]}" | cut -d' ' -f"$i"); b=$(echo "${RT[$S,$T]}" | cut -d' ' -f"$i"); awk -v a="$a" -v b="$b" 'BEGIN { print a / b }'; done | median)
-    printf "| %d^2 | %d | %.3f | %.3f | %.2f | %.0f MB | %.0f MB |\n" "$S" "$T" "$(m "${RN[$S,$T]}")" "$(m "${RT[$S,$T]}")" "$ratios" \
-      "$(m "${MN[$S,$T]}")" "$(m "${MT[$S,$T]}")"
-  done
-done
+pair_table grid "$(for S in $GRIDS; do printf "%s^2 " "$S"; done)" "$THREADS" "$REPS"

@@ -27,15 +27,12 @@ BATCH=${BATCH:-50}
 PY=/usr/bin/python3
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-# training samples / epoch time, median over the epochs after the first (lines "... <t> s  <x> samples/s")
-rate() { grep '^epoch' "$1" | tail -n +2 | sed 's/.* \([0-9.]*\) s  *[0-9.]* samples\/s.*/\1/' | awk -v n="$NTRAIN" '{ print n / $1 }' | median; }
+source "$SRC/bench/lib/train_pair.sh"
 declare -A NP=([multionet]=422533 [dgno]=368828)
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "neop: $NEOP; torch: $($PY -c 'import torch; print(torch.__version__)'); $NTRAIN train + $NTEST test samples, $EPOCHS epochs, batch $BATCH"
 "$NEOP" datagen -options_file "$SRC/datasets/darcy_smooth_29.opts" -samples $((NTRAIN + NTEST)) -datagen_progress 0 -output "$TMP/d.h5" > /dev/null
-declare -A RN RT MN MT
 for M in $MODELS; do
   for T in $THREADS; do
     for r in $(seq "$REPS"); do
@@ -46,24 +43,8 @@ for M in $MODELS; do
       OMP_NUM_THREADS=$T $PY "$SRC/bench/torch_multionet_train.py" --data "$TMP/d.h5" --model "$M" --ntrain "$NTRAIN" --ntest "$NTEST" \
         --epochs "$EPOCHS" --batch "$BATCH" --threads "$T" > "$TMP/t.log" 2>&1
       grep -q "$M ${NP[$M]} parameters" "$TMP/t.log" || { echo "torch: not the ${NP[$M]}-parameter $M"; tail "$TMP/t.log"; exit 1; }
-      rn=$(rate "$TMP/n.log"); rt=$(rate "$TMP/t.log")
-      mn=$(sed -n 's/.*Maximum resident set size (kbytes): \([0-9]*\)/\1/p' "$TMP/n.log")
-      mt=$(sed -n 's/^peak RSS \([0-9]*\) MB/\1/p' "$TMP/t.log")
-      mn=$((mn / 1024))
-      echo "$M threads $T rep $r: neop $rn samples/s ($mn MB), torch $rt samples/s ($mt MB), ratio $(awk -v a="$rn" -v b="$rt" 'BEGIN { printf "%.2f", a / b }')"
-      RN[$M,$T]+="$rn "; RT[$M,$T]+="$rt "; MN[$M,$T]+="$mn "; MT[$M,$T]+="$mt "
+      record_pair "$M" "$T" "$r"
     done
   done
 done
-echo
-echo "| model | threads | neop samples/s | PyTorch samples/s | ratio (median of runs) | neop peak RSS | PyTorch peak RSS |"
-echo "|---|---|---|---|---|---|---|"
-for M in $MODELS; do
-  for T in $THREADS; do
-    m() { echo "$1" | tr ' ' '\n' | grep . | median; }
-    ratios=$(for i in $(seq "$REPS"); do
-      a=$(echo "${RN[$M,$T]}" | cut -d' ' -f"$i"); b=$(echo "${RT[$M,$T]}" | cut -d' ' -f"$i"); awk -v a="$a" -v b="$b" 'BEGIN { print a / b }'; done | median)
-    printf "| %s | %d | %.2f | %.2f | %.2f | %.0f MB | %.0f MB |\n" "$M" "$T" "$(m "${RN[$M,$T]}")" "$(m "${RT[$M,$T]}")" "$ratios" \
-      "$(m "${MN[$M,$T]}")" "$(m "${MT[$M,$T]}")"
-  done
-done
+pair_table model "$MODELS" "$THREADS" "$REPS"
