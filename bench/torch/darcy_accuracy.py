@@ -39,6 +39,44 @@ def rel_l2_sum(pred, y):
     return (torch.linalg.vector_norm((pred - y).reshape(n, -1), dim=1) / torch.linalg.vector_norm(y.reshape(n, -1), dim=1)).sum()
 
 
+def fit(predict, model, opt, sched, per_batch, loss_fn, clip, data, epochs, batch):
+    """Shuffled mini-batch training with a test pass per epoch, printing the lines
+    of `neop train` (epoch, train loss per sample, test relative L2, seconds) and
+    the best and final test error. predict(a) gives outputs in physical units;
+    sched steps after every batch (per_batch) or every epoch."""
+    a_tr, u_tr, a_te, u_te = data
+    ntrain, ntest = len(a_tr), len(a_te)
+    params = list(model.parameters())
+    best = float("inf")
+    for ep in range(1, epochs + 1):
+        t0 = time.time()
+        model.train()
+        perm = torch.randperm(ntrain, device=a_tr.device)
+        tl = 0.0
+        for k in range(0, ntrain, batch):
+            idx = perm[k:k + batch]
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(predict(a_tr[idx]), u_tr[idx])
+            loss.backward()
+            if clip:
+                torch.nn.utils.clip_grad_norm_(params, clip)
+            opt.step()
+            if per_batch:
+                sched.step()
+            tl += loss.item()
+        if not per_batch:
+            sched.step()
+        model.eval()
+        te = 0.0
+        with torch.no_grad():
+            for k in range(0, ntest, batch):
+                te += rel_l2_sum(predict(a_te[k:k + batch]), u_te[k:k + batch]).item()
+        te /= ntest
+        best = min(best, te)
+        print(f"epoch {ep:4d}  train {tl / ntrain:.6f}  test rel_l2 {te:.6f}  {time.time() - t0:.2f} s", flush=True)
+    print(f"best test rel_l2 {best:.6f}; final {te:.6f}")
+
+
 def build(args, S):
     """the model and its (neop name -> parameter) map"""
     if args.model == "mgno":
@@ -152,31 +190,7 @@ def main():
         clip = 0
     steps = (args.ntrain + batch - 1) // batch
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, total_steps=args.epochs * steps, **onecycle)
-    best = float("inf")
-    for ep in range(1, args.epochs + 1):
-        t0 = time.time()
-        model.train()
-        perm = torch.randperm(args.ntrain, device=dev)
-        tl = 0.0
-        for k in range(steps):
-            idx = perm[k * batch:(k + 1) * batch]
-            opt.zero_grad(set_to_none=True)
-            loss = loss_fn(decode(model(a_tr[idx])), u_tr[idx])
-            loss.backward()
-            if clip:
-                torch.nn.utils.clip_grad_norm_(params, clip)
-            opt.step()
-            sched.step()
-            tl += loss.item()
-        model.eval()
-        te = 0.0
-        with torch.no_grad():
-            for k in range(0, args.ntest, batch):
-                te += rel_l2_sum(decode(model(a_te[k:k + batch])), u_te[k:k + batch]).item()
-        te /= args.ntest
-        best = min(best, te)
-        print(f"epoch {ep:4d}  train {tl / args.ntrain:.6f}  test rel_l2 {te:.6f}  {time.time() - t0:.2f} s", flush=True)
-    print(f"best test rel_l2 {best:.6f}; final {te:.6f}")
+    fit(lambda a: decode(model(a)), model, opt, sched, True, loss_fn, clip, (a_tr, u_tr, a_te, u_te), args.epochs, batch)
 
 
 if __name__ == "__main__":

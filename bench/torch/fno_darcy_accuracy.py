@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """PyTorch side of the Darcy FNO accuracy comparison (docs/benchmarks.md).
 
-Trains the FNO of tests/reference/fno.py (the fourier_2d.py architecture) on a
+Trains the FNO of tests/reference/fno.py (the fourier_2d.py architecture), with the
+epoch loop of darcy_accuracy.py (fit), on a
 neop data file with the settings of examples/darcy/fno.opts, and prints one
 line per epoch: epoch, train loss, test relative L2, seconds.
 
@@ -14,14 +15,13 @@ sub-th node as the scripts do (x[:, ::r, ::r]).
 import argparse
 import os
 import sys
-import time
 
 import h5py
-import numpy as np
 import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tests", "reference"))
 from fno import FNO  # noqa: E402
+from darcy_accuracy import fit, rel_l2_sum  # noqa: E402
 
 
 class UnitGaussian:
@@ -36,11 +36,6 @@ class UnitGaussian:
     def decode(self, x):
         return x * (self.std + self.eps) + self.mean
 
-
-def rel_l2_sum(pred, y):
-    n = pred.shape[0]
-    diff = torch.norm(pred.reshape(n, -1) - y.reshape(n, -1), dim=1)
-    return (diff / torch.norm(y.reshape(n, -1), dim=1)).sum()
 
 
 def main():
@@ -90,31 +85,8 @@ def main():
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.StepLR(opt, step_size=args.step, gamma=0.5)
     print(f"parameters: {sum(p.numel() * (2 if p.is_complex() else 1) for p in model.parameters())}", flush=True)
-    best = float("inf")
-    for ep in range(1, args.epochs + 1):
-        t0 = time.time()
-        model.train()
-        perm = torch.randperm(args.ntrain, device=dev)
-        tl = 0.0
-        for k in range(0, args.ntrain, args.batch):
-            idx = perm[k: k + args.batch]
-            opt.zero_grad()
-            out = yn.decode(model(a_tr[idx]).squeeze(-1))
-            loss = rel_l2_sum(out, u_tr[idx])
-            loss.backward()
-            opt.step()
-            tl += loss.item()
-        sched.step()
-        model.eval()
-        with torch.no_grad():
-            te = 0.0
-            for k in range(0, args.ntest, args.batch):
-                out = yn.decode(model(a_te[k: k + args.batch]).squeeze(-1))
-                te += rel_l2_sum(out, u_te[k: k + args.batch]).item()
-        te /= args.ntest
-        best = min(best, te)
-        print(f"epoch {ep:4d}  train {tl / args.ntrain:.6f}  test rel_l2 {te:.6f}  {time.time() - t0:.2f} s", flush=True)
-    print(f"best test rel_l2 {best:.6f}; final {te:.6f}")
+    fit(lambda a: yn.decode(model(a).squeeze(-1)), model, opt, sched, False, rel_l2_sum, 0, (a_tr, u_tr, a_te, u_te), args.epochs,
+        args.batch)
 
 
 if __name__ == "__main__":
