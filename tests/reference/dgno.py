@@ -16,6 +16,7 @@ import os
 import h5py
 import numpy as np
 import torch
+from torch_case import case  # noqa: E402
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "dgno.h5")
 
@@ -108,7 +109,6 @@ def quad(n):
     X, Y = np.meshgrid(lin, lin)
     z = np.stack([X.ravel(), Y.ravel()], 1)
     return z[np.linalg.norm(z, axis=1) < 1]
-
 
 
 def quadrature(n, dim):
@@ -255,22 +255,6 @@ def darcy_dgno(S=29):
     u = ONet(2, 128, 100, 6, 5, "tanh_sin", "tanh_sin", zero_init=True)
     a = ONet(2, 128, 100, 6, 5, "tanh_sin", "tanh_sin", zero_init=True)
     return DGNO(S, enc, u, a, f=1.0, R=1e-4, nmesh=9, topk=20, w_data=0.25, w_pde=1.0)
-
-
-def case(h, name, module, x, named):
-    """A model case in the layout of NeopTestTorchCase: x, y, w, dx, p/<name>, g/<name>, nparams."""
-    x = x.clone().requires_grad_(True)
-    y = module(x)
-    w = torch.empty_like(y).uniform_(-1, 1)
-    (y * w).sum().backward()
-    g = h.create_group(name)
-    for k, v in {"x": x, "y": y, "w": w, "dx": x.grad}.items():
-        g[k] = v.detach().numpy().astype(np.float32)
-    assert sum(p.numel() for p in named.values()) == sum(p.numel() for p in module.parameters())
-    g["nparams"] = np.array([sum(p.numel() for p in module.parameters())], dtype=np.float32)
-    for n, p in named.items():
-        g["p/" + n] = p.detach().numpy().astype(np.float32)
-        g["g/" + n] = (p.grad if p.grad is not None else torch.zeros_like(p)).numpy().astype(np.float32)
 
 
 def net_grads(data, net, prefix):

@@ -30,6 +30,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import transformer as T  # noqa: E402  (sets float64 as the default dtype)
 from fno import SpectralConv  # noqa: E402
+from torch_case import case  # noqa: E402
 
 torch.manual_seed(6)
 
@@ -96,23 +97,6 @@ class Galerkin(nn.Module):
             d["dec.conv%d.weights2" % i] = s.weights2
             d.update(lin.named("dec.conv%d.linear" % i))
         return {**d, **self.reg1.named("dec.reg1"), **self.reg2.named("dec.reg2")}
-
-
-def case(f, name, module, x, named):
-    x = x.clone().requires_grad_(True)
-    y = module(x)
-    w = torch.empty_like(y).uniform_(-1, 1)
-    (y * w).sum().backward()
-    g = f.create_group(name)
-    for k, v in {"x": x, "y": y, "w": w, "dx": x.grad}.items():
-        g[k] = v.detach().numpy().astype(np.float32)
-    params = list(module.parameters())
-    assert sum(p.numel() for p in named.values()) == sum(p.numel() for p in params)
-    real = lambda t: torch.view_as_real(t) if t.is_complex() else t
-    g["nparams"] = np.array([sum(real(p).numel() for p in params)], dtype=np.float32)
-    for n, p in named.items():
-        g["p/" + n] = real(p.detach()).numpy().astype(np.float32)
-        g["g/" + n] = real(p.grad).numpy().astype(np.float32)
 
 
 def main():

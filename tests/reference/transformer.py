@@ -15,6 +15,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from torch_case import case  # noqa: E402,F401  (also T.case for the other scripts)
 
 torch.manual_seed(0)
 torch.set_default_dtype(torch.float64)
@@ -227,21 +228,6 @@ def conv_transolver(S, layers, width, heads, slices, ref):
     for b in t.blocks:
         b.attn = ConvPhysicsAttention(width, heads, slices, S)
     return t
-
-
-def case(f, name, module, x, named):
-    x = x.clone().requires_grad_(True)
-    y = module(x)
-    w = torch.empty_like(y).uniform_(-1, 1)
-    (y * w).sum().backward()
-    g = f.create_group(name)
-    for k, v in {"x": x, "y": y, "w": w, "dx": x.grad}.items():
-        g[k] = v.detach().numpy().astype(np.float32)
-    assert sum(p.numel() for p in named.values()) == sum(p.numel() for p in module.parameters())
-    g["nparams"] = np.array([sum(p.numel() for p in module.parameters())], dtype=np.float32)
-    for n, p in named.items():
-        g["p/" + n] = p.detach().numpy().astype(np.float32)
-        g["g/" + n] = p.grad.numpy().astype(np.float32)
 
 
 def main():
