@@ -50,18 +50,12 @@ class ONet(torch.nn.Module):
         self.bias = torch.nn.Parameter(torch.tensor([0.0 if zero_init else 0.3]))
 
     def forward(self, x, beta):  # x (P, d), beta (N, in_b) -> (N, P)
-        L = len(self.t)
-        out = 0.0
-        for i in range(L):
-            last = self.deeponet and i == L - 1
-            x = self.t[i](x) if last else self.at(self.t[i](x))
-            beta = self.b[i](beta) if last else self.ab(self.b[i](beta))
-            if i >= L - self.l:
-                k = i - (L - self.l)
-                out = out + (beta @ x.T) * (1.0 if self.deeponet else self.w[k])
-        return (out if self.deeponet else out / self.l) + self.bias
+        return self.summed(x, beta, lambda t, b: b @ t.T)
 
     def batched(self, x, beta):  # x (N, P, d), beta (N, in_b) -> (N, P): the reference's MultiONetBatch
+        return self.summed(x, beta, lambda t, b: torch.einsum("bnh,bh->bn", t, b))
+
+    def summed(self, x, beta, inner):  # the weighted inner products inner(t_k, b_k) of the last l layers
         L = len(self.t)
         out = 0.0
         for i in range(L):
@@ -70,7 +64,7 @@ class ONet(torch.nn.Module):
             beta = self.b[i](beta) if last else self.ab(self.b[i](beta))
             if i >= L - self.l:
                 k = i - (L - self.l)
-                out = out + torch.einsum("bnh,bh->bn", x, beta) * (1.0 if self.deeponet else self.w[k])
+                out = out + inner(x, beta) * (1.0 if self.deeponet else self.w[k])
         return (out if self.deeponet else out / self.l) + self.bias
 
     def named(self, prefix):  # neop's parameter names (NeopONetSetUp)
