@@ -21,6 +21,14 @@ check "observations" sh -c "h5ls '$TMP/o.h5/x_obs' | grep -q '{30, 2}' && h5ls '
 check "invert runs" test $? -eq 0
 check "MAP and posterior fields" sh -c "h5ls '$TMP/r.h5' | grep -q a_std && h5ls '$TMP/r.h5/u_mean' | grep -q '{17, 17}'"
 check "errors reported" grep -q "MAP relative L2 error" "$TMP/inv.log"
+# the MAP fit lowers its loss, with either latent parameterisation
+for mlp in true false; do
+  for n in 3 60; do
+    "$NEOP" invert -checkpoint "$TMP/c.h5" -observations "$TMP/o.h5" -output "$TMP/r$n.h5" -invert_steps $n -invert_mlp $mlp > "$TMP/map$n.log" 2>&1
+  done
+  l3=$(sed -n 's/.*steps, loss \([^ ]*\).*/\1/p' "$TMP/map3.log"); l60=$(sed -n 's/.*steps, loss \([^ ]*\).*/\1/p' "$TMP/map60.log")
+  check "MAP loss falls, -invert_mlp $mlp ($l3 after 3 steps, $l60 after 60)" below "$l60" "$l3"
+done
 fails "too many observations" "interior nodes" "$NEOP" invert -make_observations -data "$TMP/d.h5" -nobs 100000 -output "$TMP/o2.h5"
 check "no partial file" test ! -e "$TMP/o2.h5"
 fails "missing observation file" "cannot open observation file" "$NEOP" invert -checkpoint "$TMP/c.h5" -observations "$TMP/none.h5" -output "$TMP/r2.h5"

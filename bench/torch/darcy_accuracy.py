@@ -30,6 +30,7 @@ import transformer as T  # noqa: E402  (sets float64 as default dtype: reset bel
 from galerkin import Galerkin  # noqa: E402
 from loss_h1 import hs_loss_mgno  # noqa: E402
 from mgno import MgNORef  # noqa: E402
+from neop_params import load_init  # noqa: E402
 
 torch.set_default_dtype(torch.float32)
 
@@ -89,25 +90,6 @@ def build(args, S):
         return m, m.named()
     m = Galerkin(1, 1, args.width, args.heads, args.layers, 2, args.freq, args.modes, args.dec_layers)
     return m, m.named()
-
-
-def load_init(path, named):
-    with h5py.File(path, "r") as f:
-        held = set(f["params"].keys())
-        assert held == set(named), f"{path}: parameters differ: only neop {sorted(held - set(named))[:5]}, only here {sorted(set(named) - held)[:5]}"
-        with torch.no_grad():
-            for n, p in named.items():
-                v = torch.from_numpy(np.asarray(f["params"][n], dtype=np.float32))
-                if p.is_complex():
-                    v = torch.view_as_complex(v.reshape(*p.shape, 2).contiguous())
-                p.data = v.reshape(p.shape).to(p.dtype if not p.is_complex() else torch.cfloat)
-        norm = {}  # k -> (mean, std, eps) for the fitted normalisers ("none" stores no statistics)
-        for k in ("a", "u"):
-            g = f["normalizer"][k]
-            if "mean" in g:
-                norm[k] = (torch.from_numpy(np.asarray(g["mean"], dtype=np.float32)), torch.from_numpy(np.asarray(g["std"], dtype=np.float32)),
-                           float(g.attrs["eps"]))
-    return norm
 
 
 def main():

@@ -34,8 +34,9 @@ typedef struct {
 } NeopObservations;
 
 typedef struct {
-  int      steps;        /* Adam steps on the latent */
-  double   lr, w_data, w_pde;
+  int       steps;       /* Adam steps on the latent */
+  PetscBool mlp;         /* MAP over beta = tanh(MLP(1)), MLP 1-64-64-latent (SiLU), as the reference; else beta = tanh(z) */
+  double    lr, weight_decay, w_data, w_pde;
   int      lr_step;      /* halve the rate every lr_step steps (0: never) */
   int      samples, burn; /* MALA samples kept after burn-in (0: no sampling) */
   double   mala_step;    /* Langevin step size h */
@@ -54,8 +55,8 @@ typedef struct {
   double loss;                   /* final optimisation loss */
 } NeopInvertResult;
 
-/* Freezes the decoders, fits beta = tanh(z) by Adam to w_data ||u(x_obs) - u_obs|| / ||u_obs|| +
-   w_pde * PDE loss, then (samples > 0) samples the posterior of z with MALA:
+/* Freezes the decoders, fits beta = tanh(MLP(1)) (opt->mlp) or tanh(z) by Adam (L2 weight decay)
+   to w_data ||u(x_obs) - u_obs|| / ||u_obs|| + w_pde * PDE loss, then (samples > 0) samples the posterior of z with MALA:
    U(z) = |u(x_obs) - u_obs|^2 / (2 sigma^2) + |r(z)|^2 / (2 pde_sigma^2) + |z|^2 / 2 with the
    residual centres fixed. Fills res (arrays PetscMalloc'ed: NeopInvertResultDestroy). Not
    collective: every rank that calls it computes the same result. */

@@ -170,7 +170,8 @@ PetscErrorCode NeopCmdInvert(MPI_Comm comm)
   char              ckpt[PETSC_MAX_PATH_LEN] = "", obsf[PETSC_MAX_PATH_LEN] = "", out[PETSC_MAX_PATH_LEN] = "", tmp[PETSC_MAX_PATH_LEN + 32];
   PetscBool         make = PETSC_FALSE, found;
   PetscInt          steps = 500, lr_step = 50, samples = 0, burn = 200, S = 0, seed = 0;
-  PetscReal         lr = 1e-2, w_data = 25, w_pde = 1, h = 1e-3, pde_sigma = 1, noise = -1;
+  PetscReal         lr = 1e-2, wd = 1e-4, w_data = 25, w_pde = 1, h = 1e-3, pde_sigma = 1, noise = -1;
+  PetscBool         mlp = PETSC_TRUE;
   NeopObservations  obs = {0};
   NeopInvertOptions opt;
   NeopInvertResult  res;
@@ -195,6 +196,8 @@ PetscErrorCode NeopCmdInvert(MPI_Comm comm)
   PetscCall(PetscOptionsInt("-invert_steps", "Adam steps on the latent", NULL, steps, &steps, NULL));
   PetscCall(PetscOptionsReal("-invert_lr", "Adam learning rate", NULL, lr, &lr, NULL));
   PetscCall(PetscOptionsInt("-invert_lr_step", "halve the rate every n steps (0: never)", NULL, lr_step, &lr_step, NULL));
+  PetscCall(PetscOptionsReal("-invert_weight_decay", "Adam L2 weight decay of the latent parameters", NULL, wd, &wd, NULL));
+  PetscCall(PetscOptionsBool("-invert_mlp", "MAP over beta = tanh(MLP(1)) as the reference (false: beta = tanh(z))", NULL, mlp, &mlp, NULL));
   PetscCall(PetscOptionsReal("-invert_w_data", "weight of the relative misfit", NULL, w_data, &w_data, NULL));
   PetscCall(PetscOptionsReal("-invert_w_pde", "weight of the weak residuals", NULL, w_pde, &w_pde, NULL));
   PetscCall(PetscOptionsInt("-invert_samples", "MALA samples of the latent posterior (0: none)", NULL, samples, &samples, NULL));
@@ -234,8 +237,9 @@ PetscErrorCode NeopCmdInvert(MPI_Comm comm)
   }
   H5Fclose(f);
   if (noise > 0) obs.noise_std = noise;
-  opt = (NeopInvertOptions){(int)steps, lr, w_data, w_pde, (int)lr_step, (int)samples, (int)burn, h, pde_sigma, (uint64_t)seed,
-                            S ? (int)S : obs.S ? obs.S : 29};
+  opt = (NeopInvertOptions){.steps = (int)steps, .mlp = mlp, .lr = lr, .weight_decay = wd, .w_data = w_data, .w_pde = w_pde,
+                            .lr_step = (int)lr_step, .samples = (int)samples, .burn = (int)burn, .mala_step = h, .pde_sigma = pde_sigma,
+                            .seed = (uint64_t)seed, .S = S ? (int)S : obs.S ? obs.S : 29};
   PetscCall(NeopDgnoInvert(m, &obs, &opt, &res));
   PetscCall(PetscPrintf(comm, "invert: %d observations, %d steps, loss %.6g\n", obs.M, opt.steps, res.loss));
   if (res.err_a >= 0) PetscCall(PetscPrintf(comm, "MAP relative L2 error: a %.4g  u %.4g\n", res.err_a, res.err_u));

@@ -1,15 +1,19 @@
-/* DGNO inverse problems: the decoders are frozen and the latent beta = tanh(z)
-   is fitted to sparse noisy observations of u plus the weak residuals, as in the
-   reference code (Inverse_DGenNO_*: Adam, lr 1e-2 halved every tenth of the
-   run, w_data 25 on the relative L2 misfit, w_pde 1; there beta comes from a
-   small MLP of a constant input, here z is optimised directly). Beyond it, the
-   posterior of z given the observations is sampled with MALA (Metropolis-
-   adjusted Langevin) with the residual centres fixed, and the posterior mean
-   and standard deviation of a and u are returned. */
+/* DGNO inverse problems: the decoders are frozen and the latent beta is fitted
+   to sparse noisy observations of u plus the weak residuals, as in the reference
+   code (Inverse_DGenNO_*: beta = tanh(MLP(1)), MLP 1-64-64-latent with SiLU,
+   Adam lr 1e-2 with weight decay 1e-4, halved every tenth of the run, w_data 25
+   on the relative L2 misfit, w_pde 1); opt->mlp false fits beta = tanh(z)
+   directly instead, which moves slower (Adam's steps are ~lr per coordinate).
+   Beyond the reference, the posterior of z = atanh(beta) given the observations
+   is sampled with MALA (Metropolis-adjusted Langevin) from the MAP point with
+   the residual centres fixed, and the posterior mean and standard deviation
+   of a and u are returned. */
 #include <neop/dgno.h>
 #include <neop/rng.h>
 #include <neop/nn/transformer.h>
 #include <math.h>
+
+#define MLP_WIDTH 64
 
 typedef struct {
   NeopModel                m;
@@ -17,30 +21,60 @@ typedef struct {
   const NeopInvertOptions *opt;
   int                      L;
   NeopTape                *t;
+  NeopParams              *mlp;        /* the latent MLP of the MAP phase (opt->mlp), else NULL */
+  NeopTensor              *W[3], *b[3]; /* its layers: (64, 1), (64, 64), (L, 64) and biases */
 } Inv;
 
-/* mode 0: the optimisation loss; mode 1: the energy U(z). val and, when grad != NULL, dval/dz. */
+/* beta (1, L) = tanh(MLP(1)) (the MLP's parameters from iv->mlp, z unused) or tanh(z); *zt: the leaf z (mlp: NULL) */
+static PetscErrorCode inv_latent(Inv *iv, PetscBool use_mlp, const double *z, PetscBool grad, NeopTensor **zt, NeopTensor **beta)
+{
+  const NeopBackend *be = NeopBackendGet();
+  NeopTape          *t  = iv->t;
+  NeopTensor        *h, *y;
+  int                one[2] = {1, 1}, sz[2] = {1, iv->L};
+  float             *zf, c = 1;
+
+  PetscFunctionBegin;
+  *zt = NULL;
+  if (use_mlp) {
+    PetscCall(NeopTapeTensor(t, 2, one, &h));
+    PetscCall(be->from_host(h->data, &c, sizeof(float)));
+    for (int i = 0; i < 3; i++) {
+      PetscCall(NeopOpLinear(t, h, iv->W[i], iv->b[i], &y));
+      if (i < 2) PetscCall(NeopOpUnary(t, NEOP_UNARY_SILU, y, &h));
+    }
+  } else {
+    PetscCall(NeopTapeTensor(t, 2, sz, &y));
+    PetscCall(PetscMalloc1(iv->L, &zf));
+    for (int i = 0; i < iv->L; i++) zf[i] = (float)z[i];
+    PetscCall(be->from_host(y->data, zf, sizeof(float) * (size_t)iv->L));
+    PetscCall(PetscFree(zf));
+    y->requires_grad = grad;
+    *zt              = y;
+  }
+  PetscCall(NeopOpUnary(t, NEOP_UNARY_TANH, y, beta));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* mode 0: the optimisation loss; mode 1: the energy U(z). val and, when grad != NULL, the gradient:
+   dval/dz into grad, or in mode 0 with the MLP, into the MLP's gradient buffer */
 static PetscErrorCode inv_eval(Inv *iv, int mode, const double *z, uint64_t step, double *val, double *grad)
 {
   const NeopBackend *be = NeopBackendGet();
   NeopTape          *t  = iv->t;
+  PetscBool          use_mlp = mode == 0 && iv->mlp;
   NeopTensor        *zt, *beta, *xo, *uo, *u, *loss;
-  int                sz[2] = {1, iv->L}, sx[2] = {iv->obs->M, iv->obs->dim}, su[2] = {1, iv->obs->M};
+  int                sx[2] = {iv->obs->M, iv->obs->dim}, su[2] = {1, iv->obs->M};
   float             *zf;
 
   PetscFunctionBegin;
   PetscCall(NeopTapeReset(t));
   PetscCall(NeopTapeSetRecording(t, grad ? PETSC_TRUE : PETSC_FALSE));
-  PetscCall(NeopTapeTensor(t, 2, sz, &zt));
-  PetscCall(PetscMalloc1(iv->L, &zf));
-  for (int i = 0; i < iv->L; i++) zf[i] = (float)z[i];
-  PetscCall(be->from_host(zt->data, zf, sizeof(float) * (size_t)iv->L));
-  zt->requires_grad = grad ? PETSC_TRUE : PETSC_FALSE;
+  PetscCall(inv_latent(iv, use_mlp, z, grad ? PETSC_TRUE : PETSC_FALSE, &zt, &beta));
   PetscCall(NeopTapeTensor(t, 2, sx, &xo));
   PetscCall(be->from_host(xo->data, iv->obs->x_obs, sizeof(float) * (size_t)xo->size));
   PetscCall(NeopTapeTensor(t, 2, su, &uo));
   PetscCall(be->from_host(uo->data, iv->obs->u_obs, sizeof(float) * (size_t)uo->size));
-  PetscCall(NeopOpUnary(t, NEOP_UNARY_TANH, zt, &beta));
   PetscCall(NeopDgnoDecode(iv->m, t, beta, xo, &u, NULL, NULL)); /* (1, M) */
   if (mode == 0) {
     NeopTensor *ld, *lp, *s1, *s2;
@@ -60,7 +94,7 @@ static PetscErrorCode inv_eval(Inv *iv, int mode, const double *z, uint64_t step
     PetscCall(NeopOpMul(t, r, r, &r2));
     PetscCall(NeopOpSum(t, r2, &sr));
     PetscCall(NeopOpScale(t, sr, 0.5 / (sp * sp), &a2));
-    PetscCall(NeopOpMul(t, zt, zt, &z2));
+    PetscCall(NeopOpMul(t, zt, zt, &z2)); /* the N(0, I) prior of z */
     PetscCall(NeopOpSum(t, z2, &sz2));
     PetscCall(NeopOpScale(t, sz2, 0.5, &a3));
     PetscCall(NeopOpAdd(t, a1, a2, &b1));
@@ -71,12 +105,16 @@ static PetscErrorCode inv_eval(Inv *iv, int mode, const double *z, uint64_t step
     PetscCall(be->to_host(&v, loss->data, sizeof(float)));
     *val = v;
   }
-  if (grad) {
+  if (grad && use_mlp) {
+    PetscCall(NeopParamsZeroGrad(iv->mlp));
     PetscCall(NeopTapeBackward(t, loss));
+  } else if (grad) {
+    PetscCall(NeopTapeBackward(t, loss));
+    PetscCall(PetscMalloc1(iv->L, &zf));
     PetscCall(be->to_host(zf, zt->grad, sizeof(float) * (size_t)iv->L));
     for (int i = 0; i < iv->L; i++) grad[i] = zf[i];
+    PetscCall(PetscFree(zf));
   }
-  PetscCall(PetscFree(zf));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -122,9 +160,11 @@ static double rel_l2(int n, const float *x, const float *ref)
 
 PetscErrorCode NeopDgnoInvert(NeopModel m, const NeopObservations *obs, const NeopInvertOptions *opt, NeopInvertResult *res)
 {
-  Inv        iv = {m, obs, opt, 0, NULL};
-  int        L, P = 1, np = m->params->n;
-  double    *z, *g, *mo, *vo, lr = opt->lr, val = 0;
+  Inv        iv = {m, obs, opt, 0, NULL, NULL, {NULL}, {NULL}};
+  int        L, P = 1, np = m->params->n, nx;
+  double    *z, *x, *g, *mo, *vo, lr = opt->lr, val = 0; /* z (L); x, g, mo, vo (nx): the MAP's variables */
+  float     *xf;                                            /* (nx) host copies of the MLP's parameters and gradients */
+  const NeopBackend *be = NeopBackendGet();
   PetscBool *frozen;
   PetscBool  truth = obs->a_true && obs->u_true && obs->S == opt->S;
 
@@ -146,19 +186,56 @@ PetscErrorCode NeopDgnoInvert(NeopModel m, const NeopObservations *obs, const Ne
     frozen[i]                               = m->params->list[i]->tensor.requires_grad;
     m->params->list[i]->tensor.requires_grad = PETSC_FALSE;
   }
-  PetscCall(PetscCalloc4(L, &z, L, &g, L, &mo, L, &vo));
-  /* MAP by Adam, centres redrawn every step as in training */
+  if (opt->mlp) {
+    int width[3] = {MLP_WIDTH, MLP_WIDTH, L}, in = 1;
+    char name[16];
+    PetscCall(NeopParamsCreate(&iv.mlp));
+    for (int i = 0; i < 3; i++) {
+      PetscCall(PetscSNPrintf(name, sizeof(name), "beta.%d", i));
+      PetscCall(NeopParamsAddLinear(iv.mlp, name, in, width[i], &iv.W[i], &iv.b[i]));
+      in = width[i];
+    }
+    PetscCall(NeopParamsFinalize(iv.mlp, opt->seed));
+  }
+  nx = iv.mlp ? (int)iv.mlp->total : L;
+  PetscCall(PetscCalloc5(L, &z, nx, &x, nx, &g, nx, &mo, nx, &vo));
+  PetscCall(PetscMalloc1(nx, &xf));
+  if (iv.mlp) {
+    PetscCall(be->to_host(xf, iv.mlp->data, sizeof(float) * (size_t)nx));
+    for (int i = 0; i < nx; i++) x[i] = xf[i];
+  }
+  /* MAP by Adam (torch's: L2 weight decay added to the gradient) on x = the MLP's parameters or z,
+     centres redrawn every step as in training */
   for (int s = 0; s < opt->steps; s++) {
     if (opt->lr_step > 0 && s > 0 && s % opt->lr_step == 0) lr *= 0.5;
-    PetscCall(inv_eval(&iv, 0, z, (uint64_t)s, &val, g));
-    for (int i = 0; i < L; i++) {
-      mo[i] = 0.9 * mo[i] + 0.1 * g[i];
-      vo[i] = 0.999 * vo[i] + 0.001 * g[i] * g[i];
-      z[i] -= lr * (mo[i] / (1 - pow(0.9, s + 1))) / (sqrt(vo[i] / (1 - pow(0.999, s + 1))) + 1e-8);
+    PetscCall(inv_eval(&iv, 0, x, (uint64_t)s, &val, g));
+    if (iv.mlp) {
+      PetscCall(be->to_host(xf, iv.mlp->grad, sizeof(float) * (size_t)nx));
+      for (int i = 0; i < nx; i++) g[i] = xf[i];
+    }
+    for (int i = 0; i < nx; i++) {
+      double gi = g[i] + opt->weight_decay * x[i];
+      mo[i]     = 0.9 * mo[i] + 0.1 * gi;
+      vo[i]     = 0.999 * vo[i] + 0.001 * gi * gi;
+      x[i] -= lr * (mo[i] / (1 - pow(0.9, s + 1))) / (sqrt(vo[i] / (1 - pow(0.999, s + 1))) + 1e-8);
+    }
+    if (iv.mlp) {
+      for (int i = 0; i < nx; i++) xf[i] = (float)x[i];
+      PetscCall(be->from_host(iv.mlp->data, xf, sizeof(float) * (size_t)nx));
     }
   }
+  PetscCall(PetscFree(xf));
   res->loss = val;
   PetscCall(PetscMalloc3(L, &res->beta, P, &res->a_map, P, &res->u_map));
+  if (iv.mlp) { /* the sampler and the fields work on z = atanh(beta) */
+    NeopTensor *zt, *beta;
+    PetscCall(NeopTapeReset(iv.t));
+    PetscCall(NeopTapeSetRecording(iv.t, PETSC_FALSE));
+    PetscCall(inv_latent(&iv, PETSC_TRUE, NULL, PETSC_FALSE, &zt, &beta));
+    PetscCall(be->to_host(res->beta, beta->data, sizeof(float) * (size_t)L));
+    for (int i = 0; i < L; i++) z[i] = atanh(PetscMin(PetscMax((double)res->beta[i], -1 + 1e-6), 1 - 1e-6));
+  } else
+    for (int i = 0; i < L; i++) z[i] = x[i];
   for (int i = 0; i < L; i++) res->beta[i] = (float)tanh(z[i]);
   PetscCall(inv_fields(&iv, z, res->a_map, res->u_map));
   res->err_a = truth ? rel_l2(P, res->a_map, obs->a_true) : -1;
@@ -224,7 +301,8 @@ PetscErrorCode NeopDgnoInvert(NeopModel m, const NeopObservations *obs, const Ne
   }
   for (int i = 0; i < np; i++) m->params->list[i]->tensor.requires_grad = frozen[i];
   PetscCall(PetscFree(frozen));
-  PetscCall(PetscFree4(z, g, mo, vo));
+  PetscCall(PetscFree5(z, x, g, mo, vo));
+  PetscCall(NeopParamsDestroy(&iv.mlp));
   PetscCall(NeopTapeDestroy(&iv.t));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -93,8 +93,9 @@ PetscErrorCode NeopTrainerEpoch(NeopTrainer tr, double *train_loss)
       PetscCheck(isfinite(lv), PETSC_COMM_SELF, PETSC_ERR_FP, "training diverged: loss %g at epoch %d, batch %d (lower -lr?)", (double)lv,
                  tr->epoch + 1, k);
     }
-    /* per-sample loss sum of this batch (the mean loss is already divided by the batch) */
-    total += tr->loss_mean ? (double)lv * count : (double)lv;
+    /* per-sample loss sum of this batch (a mean loss, -loss_mean or a model's own loss such as
+       DGNO's, is already divided by the batch) */
+    total += tr->loss_mean || tr->model->ops.loss ? (double)lv * count : (double)lv;
     PetscCall(NeopOptimizerStep(tr->opt));
   }
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &total, 1, MPI_DOUBLE, MPI_SUM, tr->comm));

@@ -193,8 +193,12 @@ PetscErrorCode NeopTrainerRun(NeopTrainer tr)
     PetscCall(PetscPrintf(tr->comm, "grid"));
     for (int d = 0; d < tr->train->dim; d++) PetscCall(PetscPrintf(tr->comm, "%s%d", d ? " x " : " ", tr->train->grid[d]));
   }
-  PetscCall(PetscPrintf(tr->comm, "; %d rank%s, global batch %d, loss %s (%s)\n", size, size > 1 ? "s" : "", (int)tr->batch_size,
-                        NeopLossKindName(tr->loss), tr->loss_mean ? "mean" : "sum"));
+  if (tr->model->ops.loss)
+    PetscCall(PetscPrintf(tr->comm, "; %d rank%s, global batch %d, loss: the model's own (mean over the batch)\n", size, size > 1 ? "s" : "",
+                          (int)tr->batch_size));
+  else
+    PetscCall(PetscPrintf(tr->comm, "; %d rank%s, global batch %d, loss %s (%s)\n", size, size > 1 ? "s" : "", (int)tr->batch_size,
+                          NeopLossKindName(tr->loss), tr->loss_mean ? "mean" : "sum"));
   PetscCall(NeopTrainerLastPath(tr->checkpoint, last, sizeof(last)));
   if (tr->initial[0] && tr->epoch == 0) PetscCall(NeopTrainerSave(tr, tr->initial));
   for (int run = 0; tr->epoch < tr->epochs && !(tr->stop_after && run == tr->stop_after); run++) {
