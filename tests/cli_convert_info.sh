@@ -39,6 +39,7 @@ expect_out "convert MATLAB v5" "a (4, 1, 5, 4), u (4, 1, 5, 4)" "$NEOP" convert 
 expect_out "info of converted v5" "/a                  float32  (4, 1, 5, 4)" "$NEOP" info m5.h5
 expect_out "info of converted v5 attrs" 'source_format = "MATLAB v5"' "$NEOP" info m5.h5
 expect_out "convert MATLAB v7.3" "a (2, 1, 9, 7), u (2, 1, 9, 7)" "$NEOP" convert -input "$FIX/import_mat73.mat" -output m73.h5 -offset 1 -ntake 2
+expect_out "convert DGenNO v7.3 (coe/u, samples last)" "a (4, 1, 9, 7), u (4, 1, 9, 7)" "$NEOP" convert -input "$FIX/import_dgenno73.mat" -output dg.h5
 expect_out "convert MATLAB v7.3 time series" "u (3, 4, 5, 6)" "$NEOP" convert -input "$FIX/import_mat73.mat" -output ns.h5 -input_key a -output_key u
 expect_out "convert PDEBench 1-D" "a (4, 1, 6), u (4, 1, 6)" "$NEOP" convert -input "$FIX/import_pdebench_1d.h5" -output p1.h5 -sub 3
 expect_out "info PDEBench coordinates copied" "/x                  float64  (6)  min 0.03125  max 0.96875" "$NEOP" info p1.h5

@@ -82,6 +82,11 @@ int main(int argc, char **argv)
     PetscCall(expect("import_mat5.mat", NULL, NULL, 1, 2, 2, "mat5_a_sub2_off1_n2", "mat5_u_sub2_off1_n2", 1, 1, 2, g54));
     /* MATLAB v7.3 (HDF5, reversed axes) */
     PetscCall(expect("import_mat73.mat", NULL, NULL, 0, -1, 1, "mat73_a", "mat73_u", 1, 1, 2, g97));
+    /* DGenNO files (coe/u, S1 x S2 x N in MATLAB: the sample axis last), v7.3 and v5 */
+    PetscCall(expect("import_dgenno73.mat", NULL, NULL, 0, -1, 1, "dgenno_a", "dgenno_u", 1, 1, 2, g97));
+    PetscCall(expect("import_dgenno5.mat", NULL, NULL, 0, -1, 1, "dgenno_a", "dgenno_u", 1, 1, 2, g97));
+    PetscCall(expect("import_dgenno73.mat", NULL, NULL, 1, -1, 2, "dgenno_a_sub2_off1", "dgenno_u_sub2_off1", 1, 1, 2, g54));
+    PetscCall(expect("import_dgenno5.mat", NULL, NULL, 1, -1, 2, "dgenno_a_sub2_off1", "dgenno_u_sub2_off1", 1, 1, 2, g54));
     PetscCall(expect("import_mat73.mat", NULL, NULL, 2, -1, 3, "mat73_a_sub3_off2", "mat73_u_sub3_off2", 1, 1, 2, g33));
     PetscCall(expect("import_mat73.mat", "sol", "coeff", 2, -1, 3, "mat73_u_sub3_off2", "mat73_a_sub3_off2", 1, 1, 2, g33));
     /* Navier-Stokes-like: trailing time axis to channels, or one time picked */

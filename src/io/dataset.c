@@ -62,11 +62,11 @@ PetscErrorCode NeopPlanFile(const char *path, const char *a_key, const char *u_k
   const NeopField *a = &plan->a, *u = &plan->u;
   PetscCheck(a->dim == plan->dim, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: input '%s' has %d spatial axes, expected %d", path,
              a->key, a->dim, plan->dim);
-  plan->nsamples = a->dims[0];
+  plan->nsamples = a->samples;
   if (!u->rank) PetscFunctionReturn(PETSC_SUCCESS);
-  PetscCheck(u->dims[0] == a->dims[0], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-             "%s: input '%s' has %lld samples but target '%s' has %lld", path, a->key, (long long)a->dims[0], u->key,
-             (long long)u->dims[0]);
+  PetscCheck(u->samples == a->samples, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s: input '%s' has %lld samples but target '%s' has %lld", path, a->key, (long long)a->samples, u->key,
+             (long long)u->samples);
   PetscBool same = u->dim == a->dim ? PETSC_TRUE : PETSC_FALSE;
   for (int k = 0; k < a->dim && same; k++) same = a->space[k] == u->space[k] ? PETSC_TRUE : PETSC_FALSE;
   if (!same) {

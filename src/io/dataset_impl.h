@@ -41,6 +41,7 @@ typedef struct {
   int          channels;                   /* product of the channel axes */
   int          dim;                        /* spatial axes */
   int64_t      space[3];                   /* full spatial dims, in logical order */
+  int64_t      samples;                    /* length of the sample axis */
 } NeopField;
 
 /* Everything rank 0 learns about a file before reading; plain data, broadcast as bytes. */
@@ -78,9 +79,10 @@ PetscErrorCode NeopPlanMat5(const char *path, const char *a_key, const char *u_k
 /* matio with a logger that does not abort; names the file on failure. Rank-local. */
 PetscErrorCode NeopMat5Open(const char *path, mat_t **mat);
 const char    *NeopMat5LastMessage(void);
-/* The MATLAB rules shared by v5 and v7.3 once the logical dims are known. */
+/* The MATLAB rules shared by v5 and v7.3 once the logical dims are known; samples_last: the
+   sample axis is the last MATLAB axis (S1 x S2 x N, the DGenNO files) instead of the first. */
 PetscErrorCode NeopPlanMatlabField(const char *path, const char *key, const char *name, int rank, const int64_t *dims,
-                                   int dim, PetscBool has_pick, int64_t pick, NeopField *f);
+                                   int dim, PetscBool has_pick, int64_t pick, PetscBool samples_last, NeopField *f);
 /* The whole plan of a file (detect + format planning + a/u agreement checks). Rank-local. */
 PetscErrorCode NeopPlanFile(const char *path, const char *a_key, const char *u_key, NeopDataPlan *plan);
 

@@ -184,6 +184,7 @@ PetscErrorCode NeopFieldFinish(const char *path, NeopField *f)
       f->pick[k] = p;
     } break;
     case NEOP_AXIS_SAMPLE:
+      f->samples = f->dims[k];
       break;
     }
   }

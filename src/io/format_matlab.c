@@ -9,13 +9,17 @@
      v7.3: HDF5 inside; the variable N x S1 x S2 is the dataset (S2, S1, N).
      v5/v7: read through matio, which hands out column-major blocks; the same
             reversed storage order as v7.3.
-   Default keys: coeff/sol when "coeff" exists, else a/u. */
+   Default keys: coeff/sol when "coeff" exists, else coe/u when "coe" exists, else a/u.
+   The DGenNO data (Zang & Koutsourelakis, Example_DarcyFlow_piecewise: coe, u,
+   X, Y) keep the sample axis LAST in MATLAB order, S1 x S2 x N (their scripts
+   read the v7.3 datasets (N, S2, S1) without a transpose): in a file holding
+   "coe", both fields are read that way, and coe(i, j, n) becomes a[n][0][i][j]. */
 #include "io/dataset_impl.h"
 #include <matio.h>
 #include <string.h>
 
 PetscErrorCode NeopPlanMatlabField(const char *path, const char *key, const char *name, int rank, const int64_t *dims,
-                                   int dim, PetscBool has_pick, int64_t pick, NeopField *f)
+                                   int dim, PetscBool has_pick, int64_t pick, PetscBool samples_last, NeopField *f)
 {
   char shape[128] = "";
 
@@ -30,13 +34,16 @@ PetscErrorCode NeopPlanMatlabField(const char *path, const char *key, const char
              path, name, shape, rank, dim, dim > 1 ? "s" : "", dim + 1, dim + 2);
   PetscCheck(!has_pick || rank == dim + 2, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
              "%s: key '%s' picks a time index but variable '%s' (%s) has no trailing time axis", path, key, name, shape);
+  PetscCheck(!samples_last || rank == dim + 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s: variable '%s' is %s; DGenNO files (with 'coe') hold S... x N fields of rank %d, without a time axis", path, name, shape,
+             dim + 1);
   PetscCall(PetscStrncpy(f->key, key, sizeof(f->key)));
   PetscCall(PetscStrncpy(f->name, name, sizeof(f->name)));
   f->rank     = rank;
   f->reversed = PETSC_TRUE;
   for (int k = 0; k < rank; k++) {
     f->dims[k] = dims[k];
-    f->role[k] = k == 0 ? NEOP_AXIS_SAMPLE : NEOP_AXIS_SPACE;
+    f->role[k] = k == (samples_last ? rank - 1 : 0) ? NEOP_AXIS_SAMPLE : NEOP_AXIS_SPACE;
   }
   if (rank == dim + 2) {
     f->role[rank - 1] = has_pick ? NEOP_AXIS_PICK : NEOP_AXIS_CHANNEL;
@@ -48,7 +55,7 @@ PetscErrorCode NeopPlanMatlabField(const char *path, const char *key, const char
 
 /* --- v7.3 --- */
 
-static PetscErrorCode mat73_field(const char *path, hid_t file, const char *key, int *dim, NeopField *f)
+static PetscErrorCode mat73_field(const char *path, hid_t file, const char *key, PetscBool samples_last, int *dim, NeopField *f)
 {
   char      name[256];
   PetscBool has_pick;
@@ -62,17 +69,18 @@ static PetscErrorCode mat73_field(const char *path, hid_t file, const char *key,
   if (*dim == 0) *dim = has_pick ? rank - 2 : rank - 1; /* the input decides */
   PetscCheck(*dim >= 1 && *dim <= 3, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
              "%s: variable '%s' has rank %d: expected N x S1 [x S2 [x S3]]", path, name, rank);
-  PetscCall(NeopPlanMatlabField(path, key, name, rank, dims, *dim, has_pick, pick, f));
+  PetscCall(NeopPlanMatlabField(path, key, name, rank, dims, *dim, has_pick, pick, samples_last, f));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 PetscErrorCode NeopPlanMat73(const char *path, hid_t file, const char *a_key, const char *u_key, NeopDataPlan *plan)
 {
-  PetscBool fno = H5Lexists(file, "coeff", H5P_DEFAULT) > 0 ? PETSC_TRUE : PETSC_FALSE;
+  PetscBool fno    = H5Lexists(file, "coeff", H5P_DEFAULT) > 0 ? PETSC_TRUE : PETSC_FALSE;
+  PetscBool dgenno = !fno && H5Lexists(file, "coe", H5P_DEFAULT) > 0 ? PETSC_TRUE : PETSC_FALSE;
 
   PetscFunctionBegin;
-  PetscCall(mat73_field(path, file, a_key ? a_key : (fno ? "coeff" : "a"), &plan->dim, &plan->a));
-  if (!u_key || u_key[0]) PetscCall(mat73_field(path, file, u_key ? u_key : (fno ? "sol" : "u"), &plan->dim, &plan->u));
+  PetscCall(mat73_field(path, file, a_key ? a_key : (fno ? "coeff" : dgenno ? "coe" : "a"), dgenno, &plan->dim, &plan->a));
+  if (!u_key || u_key[0]) PetscCall(mat73_field(path, file, u_key ? u_key : (fno ? "sol" : "u"), dgenno, &plan->dim, &plan->u));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -100,7 +108,7 @@ PetscErrorCode NeopMat5Open(const char *path, mat_t **mat)
 
 const char *NeopMat5LastMessage(void) { return mat_last_message; }
 
-static PetscErrorCode mat5_field(const char *path, mat_t *mat, const char *key, int *dim, NeopField *f)
+static PetscErrorCode mat5_field(const char *path, mat_t *mat, const char *key, PetscBool samples_last, int *dim, NeopField *f)
 {
   char      name[256];
   PetscBool has_pick;
@@ -136,26 +144,33 @@ static PetscErrorCode mat5_field(const char *path, mat_t *mat, const char *key, 
   if (*dim == 0) *dim = has_pick ? rank - 2 : rank - 1;
   PetscCheck(*dim >= 1 && *dim <= 3, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
              "%s: variable '%s' has rank %d: expected N x S1 [x S2 [x S3]]", path, name, rank);
-  PetscCall(NeopPlanMatlabField(path, key, name, rank, dims, *dim, has_pick, pick, f));
+  PetscCall(NeopPlanMatlabField(path, key, name, rank, dims, *dim, has_pick, pick, samples_last, f));
   PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* whether the file holds a variable of this name */
+static PetscBool mat5_has(mat_t *mat, const char *name)
+{
+  matvar_t *probe = Mat_VarReadInfo(mat, name);
+
+  if (probe) Mat_VarFree(probe);
+  Mat_Rewind(mat);
+  return probe ? PETSC_TRUE : PETSC_FALSE;
 }
 
 PetscErrorCode NeopPlanMat5(const char *path, const char *a_key, const char *u_key, NeopDataPlan *plan)
 {
   mat_t         *mat;
-  matvar_t      *probe;
-  PetscBool      fno;
+  PetscBool      fno, dgenno;
   PetscErrorCode ierr;
 
   PetscFunctionBegin;
   PetscCall(NeopMat5Open(path, &mat));
-  probe = Mat_VarReadInfo(mat, "coeff");
-  fno   = probe ? PETSC_TRUE : PETSC_FALSE;
-  if (probe) Mat_VarFree(probe);
+  fno    = mat5_has(mat, "coeff");
+  dgenno = !fno && mat5_has(mat, "coe");
+  ierr   = mat5_field(path, mat, a_key ? a_key : (fno ? "coeff" : dgenno ? "coe" : "a"), dgenno, &plan->dim, &plan->a);
   Mat_Rewind(mat);
-  ierr = mat5_field(path, mat, a_key ? a_key : (fno ? "coeff" : "a"), &plan->dim, &plan->a);
-  Mat_Rewind(mat);
-  if (!ierr && (!u_key || u_key[0])) ierr = mat5_field(path, mat, u_key ? u_key : (fno ? "sol" : "u"), &plan->dim, &plan->u);
+  if (!ierr && (!u_key || u_key[0])) ierr = mat5_field(path, mat, u_key ? u_key : (fno ? "sol" : "u"), dgenno, &plan->dim, &plan->u);
   Mat_Close(mat);
   PetscCall(ierr);
   PetscFunctionReturn(PETSC_SUCCESS);

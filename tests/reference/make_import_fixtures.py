@@ -88,6 +88,19 @@ def main():
     expected["mat73_ns_u_last_sub2"] = u_ns[:, None, ::2, ::2, -1]
     expected["mat73_ns_u_sub2"] = np.moveaxis(u_ns, 3, 1)[:, :, ::2, ::2]
 
+    # DGenNO (Example_DarcyFlow_piecewise): coe and u are S1 x S2 x N in MATLAB (the sample axis
+    # last; the scripts read the v7.3 datasets (N, S2, S1) as they are), with mesh coordinates X, Y.
+    # coe(i, j, n) must become a[n][0][i][j]; v7.3 and v5 alike.
+    coe = rng(12).choice([5.0, 10.0], size=(9, 7, 4))
+    ug = rng(13).normal(size=(9, 7, 4))
+    X, Y = np.meshgrid(np.linspace(0, 1, 7), np.linspace(0, 1, 9))
+    write_mat73(os.path.join(OUT, "import_dgenno73.mat"), {"coe": coe, "u": ug, "X": X, "Y": Y})
+    scipy.io.savemat(os.path.join(OUT, "import_dgenno5.mat"), {"coe": coe, "u": ug, "X": X, "Y": Y}, do_compression=True)
+    expected["dgenno_a"] = np.moveaxis(coe, 2, 0)[:, None]
+    expected["dgenno_u"] = np.moveaxis(ug, 2, 0)[:, None]
+    expected["dgenno_a_sub2_off1"] = np.moveaxis(coe, 2, 0)[1:, None, ::2, ::2]
+    expected["dgenno_u_sub2_off1"] = np.moveaxis(ug, 2, 0)[1:, None, ::2, ::2]
+
     # PDEBench 1-D: tensor (N, T, X), x-coordinate (X), t-coordinate (T + 1).
     tensor = rng(7).normal(size=(4, 6, 16)).astype(np.float32)
     with h5py.File(os.path.join(OUT, "import_pdebench_1d.h5"), "w") as f:
