@@ -160,13 +160,13 @@ static double rel_l2(int n, const float *x, const float *ref)
 
 PetscErrorCode NeopDgnoInvert(NeopModel m, const NeopObservations *obs, const NeopInvertOptions *opt, NeopInvertResult *res)
 {
-  Inv        iv = {m, obs, opt, 0, NULL, NULL, {NULL}, {NULL}};
-  int        L, P = 1, np = m->params->n, nx;
-  double    *z, *x, *g, *mo, *vo, lr = opt->lr, val = 0; /* z (L); x, g, mo, vo (nx): the MAP's variables */
-  float     *xf;                                            /* (nx) host copies of the MLP's parameters and gradients */
   const NeopBackend *be = NeopBackendGet();
-  PetscBool *frozen;
-  PetscBool  truth = obs->a_true && obs->u_true && obs->S == opt->S;
+  Inv                iv = {m, obs, opt, 0, NULL, NULL, {NULL}, {NULL}};
+  int                L, P = 1, np = m->params->n, nx;
+  double            *z, *x, *g, *mo, *vo, lr = opt->lr, val = 0; /* z (L); x, g, mo, vo (nx): the MAP's variables */
+  float             *xf;                                         /* (nx) host copies of the MLP's parameters and gradients */
+  PetscBool         *frozen;
+  PetscBool          truth = obs->a_true && obs->u_true && obs->S == opt->S;
 
   PetscFunctionBegin;
   PetscCall(NeopDgnoGetLatent(m, &L));
@@ -187,7 +187,7 @@ PetscErrorCode NeopDgnoInvert(NeopModel m, const NeopObservations *obs, const Ne
     m->params->list[i]->tensor.requires_grad = PETSC_FALSE;
   }
   if (opt->mlp) {
-    int width[3] = {MLP_WIDTH, MLP_WIDTH, L}, in = 1;
+    int  width[3] = {MLP_WIDTH, MLP_WIDTH, L}, in = 1;
     char name[16];
     PetscCall(NeopParamsCreate(&iv.mlp));
     for (int i = 0; i < 3; i++) {
