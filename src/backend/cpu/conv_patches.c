@@ -1,0 +1,212 @@
+/* Convolutions with small output grids (the CNN encoders of MultiONet and
+   DGNO: 5x5 or 3x3 kernels, stride 2, no padding, 29 -> 13 -> 5 -> 1) as one
+   sgemm over a chunk of samples:
+
+     Pm (n ho wo, cx kh kw)  the patches, one row per output position
+     Yt (n ho wo, cy)        = alpha Pm W^T,  W (cy, cx kh kw)
+
+   then Yt is transposed into Y (n, cy, ho, wo). The implicit GEMM of
+   conv_implicit.c computes these convs over whole phase planes, Hq Wq
+   positions per sample for ho wo valid ones (3 x 3 for the 1 x 1 output of
+   the last encoder conv), and with cx = 1 its tap kernel runs a reduction of
+   length 1; here every product is one sgemm with M = n ho wo rows. A patch
+   row is cx kh runs of kw consecutive input values (the kernel's j is the
+   fastest index of both W and the input's rows), so the gather copies short
+   runs instead of strided values. A conv whose kernel covers the whole
+   unpadded image (1 x 1 output) reads the input itself as Pm.
+
+   Adjoint: dPm = dYt W, scattered back (the adjoint of the gather, padding
+   included); weight gradient dW += alpha dYt^T Pm. */
+#include "backend/cpu/conv_cpu.h"
+#include <string.h>
+
+/* floats of the patch matrix of one chunk of samples (4 MB) */
+#define PATCH_FLOATS (1 << 20)
+
+/* the output positions of a sample are Pm's rows: the kernel covers the whole unpadded image */
+static PetscBool whole_image(const NeopConvGeom *g) { return g->kh == g->h && g->kw == g->w && g->ph == 0 && g->pw == 0; }
+
+static int64_t patch_cols(const NeopConvGeom *g) { return (int64_t)g->cx * g->kh * g->kw; }
+
+/* samples per chunk */
+static int chunk(const NeopConvGeom *g)
+{
+  int64_t per = (int64_t)g->ho * g->wo * patch_cols(g), c = PATCH_FLOATS / per;
+  return (int)(c < 1 ? 1 : c > g->n ? g->n : c);
+}
+
+PetscBool neop_cpu_conv_patches_fit(const NeopConvGeom *g)
+{
+  /* positions the implicit GEMM computes per sample: its phase planes of Hq x Wq */
+  int64_t Hq = (g->h + 2 * g->ph + g->sh - 1) / g->sh, Wq = (g->w + 2 * g->pw + g->sw - 1) / g->sw;
+  /* strided, and a third or more of those positions would be dropped (bench/bench_encoder_convs.c:
+     at 29 -> 13 with one input channel, 225 for 169, the implicit GEMM is as fast or faster) */
+  return (g->sh > 1 || g->sw > 1) && 2 * Hq * Wq >= 3 * (int64_t)g->ho * g->wo;
+}
+
+size_t neop_cpu_conv_patches_workspace(const NeopConvGeom *g)
+{
+  size_t rows = (size_t)chunk(g) * g->ho * g->wo;
+  return (whole_image(g) ? 0 : rows * (size_t)patch_cols(g)) + rows * (size_t)g->cy + 16;
+}
+
+/* Pm rows of samples [s0, s0 + ns) of x (n, cx, h, w), padding of g->mode */
+static void gather(const NeopConvGeom *g, const float *x, int s0, int ns, float *pm)
+{
+  const int64_t K = patch_cols(g), P = (int64_t)g->ho * g->wo;
+
+#pragma omp parallel for collapse(2) if (ns * P * K > 65536)
+  for (int s = 0; s < ns; s++)
+    for (int r = 0; r < g->ho; r++)
+      for (int q = 0; q < g->wo; q++) {
+        float       *row = pm + ((int64_t)s * P + (int64_t)r * g->wo + q) * K;
+        const float *xs  = x + (int64_t)(s0 + s) * g->cx * g->h * g->w;
+        const int    c0 = q * g->sw - g->pw, inside = c0 >= 0 && c0 + g->kw <= g->w;
+        for (int c = 0; c < g->cx; c++)
+          for (int i = 0; i < g->kh; i++) {
+            float *d  = row + ((int64_t)c * g->kh + i) * g->kw;
+            int    ir = neop_cpu_pad_source(g->mode, r * g->sh + i - g->ph, g->h);
+            if (ir < 0) {
+              for (int j = 0; j < g->kw; j++) d[j] = 0.f;
+              continue;
+            }
+            const float *src = xs + ((int64_t)c * g->h + ir) * g->w;
+            if (inside)
+              for (int j = 0; j < g->kw; j++) d[j] = src[c0 + j];
+            else
+              for (int j = 0; j < g->kw; j++) {
+                int iq = neop_cpu_pad_source(g->mode, c0 + j, g->w);
+                d[j]   = iq < 0 ? 0.f : src[iq];
+              }
+          }
+      }
+}
+
+/* x (samples [s0, s0 + ns)) += the adjoint of gather applied to pm */
+static void scatter(const NeopConvGeom *g, const float *pm, int s0, int ns, float *x)
+{
+  const int64_t K = patch_cols(g), P = (int64_t)g->ho * g->wo;
+
+  /* samples write disjoint images */
+#pragma omp parallel for if (ns * P * K > 65536)
+  for (int s = 0; s < ns; s++)
+    for (int r = 0; r < g->ho; r++)
+      for (int q = 0; q < g->wo; q++) {
+        const float *row = pm + ((int64_t)s * P + (int64_t)r * g->wo + q) * K;
+        float       *xs  = x + (int64_t)(s0 + s) * g->cx * g->h * g->w;
+        const int    c0 = q * g->sw - g->pw, inside = c0 >= 0 && c0 + g->kw <= g->w;
+        for (int c = 0; c < g->cx; c++)
+          for (int i = 0; i < g->kh; i++) {
+            const float *d  = row + ((int64_t)c * g->kh + i) * g->kw;
+            int          ir = neop_cpu_pad_source(g->mode, r * g->sh + i - g->ph, g->h);
+            if (ir < 0) continue;
+            float *dst = xs + ((int64_t)c * g->h + ir) * g->w;
+            if (inside)
+              for (int j = 0; j < g->kw; j++) dst[c0 + j] += d[j];
+            else
+              for (int j = 0; j < g->kw; j++) {
+                int iq = neop_cpu_pad_source(g->mode, c0 + j, g->w);
+                if (iq >= 0) dst[iq] += d[j];
+              }
+          }
+      }
+}
+
+/* y (ns, cy, P) = (z ? z : 0) + yt (ns P, cy) transposed per sample (z may be y) */
+static void rows_to_channels(const NeopConvGeom *g, int ns, const float *z, const float *yt, float *y)
+{
+  const int64_t P = (int64_t)g->ho * g->wo, cy = g->cy;
+
+#pragma omp parallel for if (ns * P * cy > 65536)
+  for (int s = 0; s < ns; s++)
+    for (int64_t co = 0; co < cy; co++) {
+      float       *ys = y + ((int64_t)s * cy + co) * P;
+      const float *zs = z ? z + ((int64_t)s * cy + co) * P : NULL, *ts = yt + (int64_t)s * P * cy + co;
+      for (int64_t p = 0; p < P; p++) ys[p] = (zs ? zs[p] : 0.f) + ts[p * cy];
+    }
+}
+
+/* yt (ns P, cy) = y (ns, cy, P) transposed per sample */
+static void channels_to_rows(const NeopConvGeom *g, int ns, const float *y, float *yt)
+{
+  const int64_t P = (int64_t)g->ho * g->wo, cy = g->cy;
+
+#pragma omp parallel for if (ns * P * cy > 65536)
+  for (int s = 0; s < ns; s++)
+    for (int64_t co = 0; co < cy; co++) {
+      const float *ys = y + ((int64_t)s * cy + co) * P;
+      float       *ts = yt + (int64_t)s * P * cy + co;
+      for (int64_t p = 0; p < P; p++) ts[p * cy] = ys[p];
+    }
+}
+
+void neop_cpu_conv_patches(const NeopConvGeom *g, float alpha, const float *x, const float *w, const float *z, float *y, float *work)
+{
+  const int     K = (int)patch_cols(g), P = g->ho * g->wo, cs = chunk(g);
+  const int64_t ny = (int64_t)g->cy * P;
+  float        *pm = work, *yt = work + (whole_image(g) ? 0 : (size_t)cs * P * K);
+
+  for (int s0 = 0; s0 < g->n; s0 += cs) {
+    const int    ns = s0 + cs < g->n ? cs : g->n - s0;
+    const float *a  = pm;
+    const float *zs = z ? z + s0 * ny : NULL;
+    float       *ys = y + s0 * ny;
+    if (whole_image(g)) a = x + (int64_t)s0 * K;
+    else gather(g, x, s0, ns, pm);
+    if (P == 1) { /* Yt is Y: (ns, cy) */
+      if (zs && zs != ys) memcpy(ys, zs, sizeof(float) * (size_t)(ns * ny));
+      neop_cpu_sgemm(PETSC_FALSE, PETSC_TRUE, ns, g->cy, K, alpha, a, K, w, K, zs ? 1.f : 0.f, ys, g->cy);
+    } else {
+      /* Yt (ns P, cy) = alpha Pm (ns P, K) W^T (K, cy) */
+      neop_cpu_sgemm(PETSC_FALSE, PETSC_TRUE, ns * P, g->cy, K, alpha, a, K, w, K, 0.f, yt, g->cy);
+      rows_to_channels(g, ns, zs, yt, ys);
+    }
+  }
+}
+
+void neop_cpu_conv_patches_adjoint(const NeopConvGeom *g, float alpha, const float *y, const float *w, const float *z, float *x,
+                                   float *work)
+{
+  const int     K = (int)patch_cols(g), P = g->ho * g->wo, cs = chunk(g);
+  const int64_t ny = (int64_t)g->cy * P, nx = (int64_t)g->cx * g->h * g->w;
+  float        *pm = work, *yt = work + (whole_image(g) ? 0 : (size_t)cs * P * K);
+
+  if (z != x) {
+    if (z) memcpy(x, z, sizeof(float) * (size_t)(g->n * nx));
+    else memset(x, 0, sizeof(float) * (size_t)(g->n * nx));
+  }
+  for (int s0 = 0; s0 < g->n; s0 += cs) {
+    const int    ns = s0 + cs < g->n ? cs : g->n - s0;
+    const float *dyt = y + s0 * ny;
+    if (P > 1) {
+      channels_to_rows(g, ns, y + s0 * ny, yt);
+      dyt = yt;
+    }
+    /* dPm (ns P, K) = alpha dYt (ns P, cy) W (cy, K) */
+    if (whole_image(g)) neop_cpu_sgemm(PETSC_FALSE, PETSC_FALSE, ns, K, g->cy, alpha, dyt, g->cy, w, K, 1.f, x + s0 * nx, K);
+    else {
+      neop_cpu_sgemm(PETSC_FALSE, PETSC_FALSE, ns * P, K, g->cy, alpha, dyt, g->cy, w, K, 0.f, pm, K);
+      scatter(g, pm, s0, ns, x);
+    }
+  }
+}
+
+void neop_cpu_conv_patches_weight_grad(const NeopConvGeom *g, float alpha, const float *x, const float *dy, float *dw, float *work)
+{
+  const int     K = (int)patch_cols(g), P = g->ho * g->wo, cs = chunk(g);
+  const int64_t ny = (int64_t)g->cy * P;
+  float        *pm = work, *yt = work + (whole_image(g) ? 0 : (size_t)cs * P * K);
+
+  for (int s0 = 0; s0 < g->n; s0 += cs) {
+    const int    ns = s0 + cs < g->n ? cs : g->n - s0;
+    const float *a = pm, *dyt = dy + s0 * ny;
+    if (whole_image(g)) a = x + (int64_t)s0 * K;
+    else gather(g, x, s0, ns, pm);
+    if (P > 1) {
+      channels_to_rows(g, ns, dy + s0 * ny, yt);
+      dyt = yt;
+    }
+    /* dW (cy, K) += alpha dYt^T (cy, ns P) Pm (ns P, K) */
+    neop_cpu_sgemm(PETSC_TRUE, PETSC_FALSE, g->cy, K, ns * P, alpha, dyt, g->cy, a, K, 1.f, dw, K);
+  }
+}
