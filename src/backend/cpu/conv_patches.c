@@ -20,6 +20,8 @@
 #include "backend/cpu/conv_cpu.h"
 #include <string.h>
 
+#define NEOP_PATCH_MAX_KH 32 /* kernel rows */
+
 /* floats of the patch matrix of one chunk of samples (4 MB) */
 #define PATCH_FLOATS (1 << 20)
 
@@ -41,13 +43,43 @@ PetscBool neop_cpu_conv_patches_fit(const NeopConvGeom *g)
   int64_t Hq = (g->h + 2 * g->ph + g->sh - 1) / g->sh, Wq = (g->w + 2 * g->pw + g->sw - 1) / g->sw;
   /* strided, and a third or more of those positions would be dropped (bench/bench_encoder_convs.c:
      at 29 -> 13 with one input channel, 225 for 169, the implicit GEMM is as fast or faster) */
-  return (g->sh > 1 || g->sw > 1) && 2 * Hq * Wq >= 3 * (int64_t)g->ho * g->wo;
+  return (g->sh > 1 || g->sw > 1) && g->kh <= NEOP_PATCH_MAX_KH && 2 * Hq * Wq >= 3 * (int64_t)g->ho * g->wo;
 }
 
 size_t neop_cpu_conv_patches_workspace(const NeopConvGeom *g)
 {
   size_t rows = (size_t)chunk(g) * g->ho * g->wo;
   return (whole_image(g) ? 0 : rows * (size_t)patch_cols(g)) + rows * (size_t)g->cy + 16;
+}
+
+/* d[0, n) = s[0, n), and d[0, n) += s[0, n): the encoders' kernel widths as constant sizes (inlined moves) */
+static inline void copy_run(int n, const float *s, float *d)
+{
+  switch (n) {
+  case 3: memcpy(d, s, 3 * sizeof(float)); break;
+  case 5: memcpy(d, s, 5 * sizeof(float)); break;
+  case 7: memcpy(d, s, 7 * sizeof(float)); break;
+  default: memcpy(d, s, (size_t)n * sizeof(float)); break;
+  }
+}
+
+static inline void add_run(int n, const float *s, float *d)
+{
+#define ADD_RUN(m) \
+  for (int j = 0; j < (m); j++) d[j] += s[j]
+  switch (n) {
+  case 3: ADD_RUN(3); break;
+  case 5: ADD_RUN(5); break;
+  case 7: ADD_RUN(7); break;
+  default: ADD_RUN(n); break;
+  }
+#undef ADD_RUN
+}
+
+/* source rows of output row r, ir[i] for i < kh (-1: a zero of the padding) */
+static void source_rows(const NeopConvGeom *g, int r, int *ir)
+{
+  for (int i = 0; i < g->kh; i++) ir[i] = neop_cpu_pad_source(g->mode, r * g->sh + i - g->ph, g->h);
 }
 
 /* Pm rows of samples [s0, s0 + ns) of x (n, cx, h, w), padding of g->mode */
@@ -57,22 +89,19 @@ static void gather(const NeopConvGeom *g, const float *x, int s0, int ns, float 
 
 #pragma omp parallel for collapse(2) if (ns * P * K > 65536)
   for (int s = 0; s < ns; s++)
-    for (int r = 0; r < g->ho; r++)
+    for (int r = 0; r < g->ho; r++) {
+      const float *xs = x + (int64_t)(s0 + s) * g->cx * g->h * g->w;
+      int          ir[NEOP_PATCH_MAX_KH];
+      source_rows(g, r, ir);
       for (int q = 0; q < g->wo; q++) {
-        float       *row = pm + ((int64_t)s * P + (int64_t)r * g->wo + q) * K;
-        const float *xs  = x + (int64_t)(s0 + s) * g->cx * g->h * g->w;
-        const int    c0 = q * g->sw - g->pw, inside = c0 >= 0 && c0 + g->kw <= g->w;
+        float    *row = pm + ((int64_t)s * P + (int64_t)r * g->wo + q) * K;
+        const int c0 = q * g->sw - g->pw, inside = c0 >= 0 && c0 + g->kw <= g->w;
         for (int c = 0; c < g->cx; c++)
           for (int i = 0; i < g->kh; i++) {
-            float *d  = row + ((int64_t)c * g->kh + i) * g->kw;
-            int    ir = neop_cpu_pad_source(g->mode, r * g->sh + i - g->ph, g->h);
-            if (ir < 0) {
-              for (int j = 0; j < g->kw; j++) d[j] = 0.f;
-              continue;
-            }
-            const float *src = xs + ((int64_t)c * g->h + ir) * g->w;
-            if (inside)
-              for (int j = 0; j < g->kw; j++) d[j] = src[c0 + j];
+            float       *d   = row + ((int64_t)c * g->kh + i) * g->kw;
+            const float *src = xs + ((int64_t)c * g->h + ir[i]) * g->w;
+            if (ir[i] < 0) memset(d, 0, sizeof(float) * (size_t)g->kw);
+            else if (inside) copy_run(g->kw, src + c0, d);
             else
               for (int j = 0; j < g->kw; j++) {
                 int iq = neop_cpu_pad_source(g->mode, c0 + j, g->w);
@@ -80,6 +109,7 @@ static void gather(const NeopConvGeom *g, const float *x, int s0, int ns, float 
               }
           }
       }
+    }
 }
 
 /* x (samples [s0, s0 + ns)) += the adjoint of gather applied to pm */
@@ -90,19 +120,19 @@ static void scatter(const NeopConvGeom *g, const float *pm, int s0, int ns, floa
   /* samples write disjoint images */
 #pragma omp parallel for if (ns * P * K > 65536)
   for (int s = 0; s < ns; s++)
-    for (int r = 0; r < g->ho; r++)
+    for (int r = 0; r < g->ho; r++) {
+      float *xs = x + (int64_t)(s0 + s) * g->cx * g->h * g->w;
+      int    ir[NEOP_PATCH_MAX_KH];
+      source_rows(g, r, ir);
       for (int q = 0; q < g->wo; q++) {
         const float *row = pm + ((int64_t)s * P + (int64_t)r * g->wo + q) * K;
-        float       *xs  = x + (int64_t)(s0 + s) * g->cx * g->h * g->w;
         const int    c0 = q * g->sw - g->pw, inside = c0 >= 0 && c0 + g->kw <= g->w;
         for (int c = 0; c < g->cx; c++)
           for (int i = 0; i < g->kh; i++) {
-            const float *d  = row + ((int64_t)c * g->kh + i) * g->kw;
-            int          ir = neop_cpu_pad_source(g->mode, r * g->sh + i - g->ph, g->h);
-            if (ir < 0) continue;
-            float *dst = xs + ((int64_t)c * g->h + ir) * g->w;
-            if (inside)
-              for (int j = 0; j < g->kw; j++) dst[c0 + j] += d[j];
+            const float *d   = row + ((int64_t)c * g->kh + i) * g->kw;
+            float       *dst = xs + ((int64_t)c * g->h + ir[i]) * g->w;
+            if (ir[i] < 0) continue;
+            if (inside) add_run(g->kw, d, dst + c0);
             else
               for (int j = 0; j < g->kw; j++) {
                 int iq = neop_cpu_pad_source(g->mode, c0 + j, g->w);
@@ -110,6 +140,7 @@ static void scatter(const NeopConvGeom *g, const float *pm, int s0, int ns, floa
               }
           }
       }
+    }
 }
 
 /* y (ns, cy, P) = (z ? z : 0) + yt (ns P, cy) transposed per sample (z may be y) */
@@ -126,17 +157,17 @@ static void rows_to_channels(const NeopConvGeom *g, int ns, const float *z, cons
     }
 }
 
-/* yt (ns P, cy) = y (ns, cy, P) transposed per sample */
+/* yt (ns P, cy) = y (ns, cy, P) transposed per sample (rows of yt written in order) */
 static void channels_to_rows(const NeopConvGeom *g, int ns, const float *y, float *yt)
 {
   const int64_t P = (int64_t)g->ho * g->wo, cy = g->cy;
 
 #pragma omp parallel for if (ns * P * cy > 65536)
   for (int s = 0; s < ns; s++)
-    for (int64_t co = 0; co < cy; co++) {
-      const float *ys = y + ((int64_t)s * cy + co) * P;
-      float       *ts = yt + (int64_t)s * P * cy + co;
-      for (int64_t p = 0; p < P; p++) ts[p * cy] = ys[p];
+    for (int64_t p = 0; p < P; p++) {
+      const float *ys = y + (int64_t)s * cy * P + p;
+      float       *ts = yt + ((int64_t)s * P + p) * cy;
+      for (int64_t co = 0; co < cy; co++) ts[co] = ys[co * P];
     }
 }
 
