@@ -1,10 +1,14 @@
 /* The fused nodes of the operator networks against the ops they replace and
    against finite differences: NeopOpLinearAct (linear layer + bias +
    activation keeping f'(z)) for every activation, with and without bias, on
-   2-D and 3-D inputs; NeopOpONetInner (u = z + alpha w B T^T) with and without
-   z and w. "Agreement" compares values and all input gradients of the fused
-   node with those of the unfused chain (NeopOpLinear + NeopOpUnary; NeopOpLinear
-   + NeopOpMul + NeopOpScale + NeopOpAdd) on the same random seed gradient. */
+   2-D and 3-D inputs; NeopOpBiasAct (per-channel bias + activation of a
+   field) for every activation, with and without bias, and with z used again
+   (its gradient then does not start as the node's); NeopOpONetInner (u = z +
+   alpha w B T^T) with and without z and w. "Agreement" compares values and all
+   input gradients of the fused node with those of the unfused chain
+   (NeopOpLinear + NeopOpUnary; NeopOpBiasAdd + NeopOpUnary; NeopOpLinear +
+   NeopOpMul + NeopOpScale + NeopOpAdd), both through NeopTapeBackward on the
+   same random seed gradient. */
 #include "testing.h"
 #include <neop/nn/onet.h>
 
@@ -24,6 +28,29 @@ static PetscErrorCode fn_linear_act(NeopTape *t, NeopTensor **in, void *ctx, Neo
     PetscCall(NeopOpLinear(t, in[0], in[1], c->bias ? in[2] : NULL, &z));
     PetscCall(NeopOpUnary(t, c->act, z, out));
   }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+typedef struct {
+  NeopUnaryKind act;
+  PetscBool     bias, fused, twice; /* twice: z also added to the output (a second consumer of z) */
+} BCtx;
+
+/* inputs z (N, C, *S), then b (C) */
+static PetscErrorCode fn_bias_act(NeopTape *t, NeopTensor **in, void *ctx, NeopTensor **out)
+{
+  BCtx       *c = ctx;
+  NeopTensor *b = c->bias ? in[1] : NULL, *h;
+
+  PetscFunctionBegin;
+  if (c->fused) PetscCall(NeopOpBiasAct(t, in[0], b, c->act, &h));
+  else {
+    NeopTensor *zb = in[0];
+    if (b) PetscCall(NeopOpBiasAdd(t, in[0], b, &zb));
+    PetscCall(NeopOpUnary(t, c->act, zb, &h));
+  }
+  if (c->twice) PetscCall(NeopOpAdd(t, h, in[0], &h));
+  *out = h;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -58,7 +85,7 @@ static PetscErrorCode eval(NeopTestFn fn, void *ctx, int nin, const int *ndim, c
                            int64_t *ny, float **grads)
 {
   NeopTape   *t;
-  NeopTensor *in[4], *out;
+  NeopTensor *in[4], *out, *seed, *p, *loss;
 
   PetscFunctionBegin;
   PetscCall(NeopTapeCreate(&t));
@@ -71,10 +98,12 @@ static PetscErrorCode eval(NeopTestFn fn, void *ctx, int nin, const int *ndim, c
   *ny = out->size;
   PetscCall(PetscMalloc1(out->size, y));
   PetscCall(PetscArraycpy(*y, out->data, out->size));
-  PetscCall(NeopTapeGrad(t, out, &out->grad));
-  NeopTestRandom(5, out->size, -1, 1, out->grad);
-  for (int i = t->nnodes - 1; i >= 0; i--)
-    if (t->nodes[i].out->grad) PetscCall(t->nodes[i].backward(t, &t->nodes[i]));
+  /* loss = sum(out * seed) through the tape's own backward (gradient recycling, pass-through) */
+  PetscCall(NeopTapeTensorLike(t, out, &seed));
+  NeopTestRandom(5, out->size, -1, 1, seed->data);
+  PetscCall(NeopOpMul(t, out, seed, &p));
+  PetscCall(NeopOpSum(t, p, &loss));
+  PetscCall(NeopTapeBackward(t, loss));
   for (int i = 0; i < nin; i++) {
     PetscCall(PetscMalloc1(in[i]->size, &grads[i]));
     if (in[i]->grad) PetscCall(PetscArraycpy(grads[i], in[i]->grad, in[i]->size));
@@ -130,6 +159,19 @@ int main(int argc, char **argv)
       NeopTestRandom(51 + k, 20, -0.5f, 0.5f, b);
       PetscCall(PetscSNPrintf(name, sizeof(name), "linear_act %s, %s, %d-D input", NeopUnaryKindName(c.act), c.bias ? "bias" : "no bias", ndim[0]));
       PetscCall(compare(name, fn_linear_act, &c, &c.fused, c.bias ? 3 : 2, ndim, (const int(*)[NEOP_MAX_DIMS])shape, data));
+    }
+  /* bias + activation on fields: z (2, 3, 4, 5) (rows of 20 values per channel), b (3) */
+  for (int k = 0; k < NEOP_UNARY_COUNT; k++)
+    for (int v = 0; v < 3; v++) {
+      BCtx  c = {(NeopUnaryKind)k, v < 2, PETSC_TRUE, v == 1};
+      int   ndim[2] = {4, 1}, shape[2][NEOP_MAX_DIMS] = {{2, 3, 4, 5}, {3}};
+      float z[120], b[3], *data[2] = {z, b};
+      char  name[96];
+      NeopTestRandom(81 + k, 120, -1.5f, 1.5f, z);
+      NeopTestRandom(91 + k, 3, -0.5f, 0.5f, b);
+      PetscCall(PetscSNPrintf(name, sizeof(name), "bias_act %s, %s%s", NeopUnaryKindName(c.act), c.bias ? "bias" : "no bias",
+                              c.twice ? ", z also added" : ""));
+      PetscCall(compare(name, fn_bias_act, &c, &c.fused, c.bias ? 2 : 1, ndim, (const int(*)[NEOP_MAX_DIMS])shape, data));
     }
   /* summed inner products: B (3, 6), T (7, 6), z (3, 7), w (1) */
   for (int v = 0; v < 4; v++) {

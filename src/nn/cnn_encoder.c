@@ -98,8 +98,8 @@ PetscErrorCode NeopCNNEncoderForward(NeopCNNEncoder *e, NeopTape *t, NeopTensor 
              PETSC_ERR_ARG_SIZ, "CNN encoder: input %s must be (N, %d, %d%s)", NeopTensorShapeString(x, bx, sizeof(bx)), e->cin, e->n,
              e->dim == 2 ? ", same" : "");
   for (int i = 0; i < e->nconv; i++) {
-    PetscCall(NeopOpConv(t, h, e->Wc[i], e->bc[i], &spec, &z));
-    PetscCall(NeopOpUnary(t, e->act, z, &h));
+    PetscCall(NeopOpConv(t, h, e->Wc[i], NULL, &spec, &z));
+    PetscCall(NeopOpBiasAct(t, z, e->bc[i], e->act, &h));
   }
   PetscCall(NeopOpReshape(t, h, 2, shape, &z));
   h = z;

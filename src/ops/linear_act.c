@@ -56,7 +56,7 @@ PetscErrorCode NeopOpLinearAct(NeopTape *t, NeopTensor *x, NeopTensor *W, NeopTe
     if (NeopTapeNeedsGrad(t, nin, in)) PetscCall(NeopTapeAlloc(t, sizeof(float) * (size_t)(*y)->size, (void **)&d));
     /* z (rows, out) = x W^T in y, then y = f(z + b), d = f'(z + b) in place */
     be->sgemm(PETSC_FALSE, PETSC_TRUE, rows, out_f, in_f, 1.f, x->data, in_f, W->data, in_f, 0.f, (*y)->data, out_f);
-    be->onet->bias_act(act, rows, out_f, b ? b->data : NULL, (*y)->data, (*y)->data, d);
+    be->onet->bias_act(act, rows, out_f, 1, b ? b->data : NULL, (*y)->data, (*y)->data, d);
   }
   PetscCall(NeopTapeRecord(t, "linear_act", linear_act_backward, nin, in, *y, &node));
   if (node) node->ctx = d;
