@@ -1,5 +1,8 @@
-/* Convolution kernels on the CPU. Kernels of up to 7x7 taps, any stride (all
-   of MgNO's), go to the implicit GEMM of conv_implicit.c; 1x1 stride-1 convs
+/* Convolution kernels on the CPU. Strided convs with small output grids,
+   where the implicit GEMM would drop a third or more of the positions it
+   computes (the CNN encoders of MultiONet/DGNO, MgNO's coarsest levels), go to
+   the patch matrix of conv_patches.c; other kernels of up to 7x7 taps, any
+   stride, go to the implicit GEMM of conv_implicit.c; 1x1 stride-1 convs
    are one sgemm per sample; the rest is im2col + OpenBLAS sgemm, one sample at a
    time and over tiles of output rows, so that the column buffer (cx kh kw,
    rows * wo) stays near the cache instead of growing with the grid.
