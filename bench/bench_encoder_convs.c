@@ -1,5 +1,6 @@
 /* The strided convolutions of the MultiONet and DGNO CNN encoders (29 x 29
-   input, no padding, batch 50), on both CPU paths that can run them: the
+   input, no padding, batch 50) and MgNO's coarse restrictions (near the
+   threshold of conv.c's choice), on both CPU paths that can run them: the
    patch matrix of conv_patches.c (what conv.c picks for them) and the
    implicit GEMM of conv_implicit.c. For each: conv, conv_adjoint and
    conv_weight_grad, best of -reps, in ms and GFLOP/s (2 n cy cx kh kw ho wo
@@ -84,6 +85,12 @@ int main(int argc, char **argv)
   PetscCall(bench("dgno 1-64 k3", enc((int)n, 1, 64, 29, 3), (int)reps));
   PetscCall(bench("dgno 64-64 k3", enc((int)n, 64, 64, 14, 3), (int)reps));
   PetscCall(bench("dgno 64-64 k3", enc((int)n, 64, 64, 6, 3), (int)reps));
+  /* near the threshold of conv.c's choice: MgNO's restrictions (24 channels, padding 1, batch 8) on coarse levels */
+  for (int k = 0; k < 5; k++) {
+    int          S = (int[]){22, 16, 12, 11, 8}[k];
+    NeopConvGeom g = {8, 24, 24, S, S, (S - 1) / 2 + 1, (S - 1) / 2 + 1, 3, 3, 2, 2, 1, 1, NEOP_PAD_ZERO};
+    PetscCall(bench("mgno restrict 24", g, (int)reps));
+  }
   NeopRuntimeTearDown();
   PetscCall(PetscFinalize());
   return 0;

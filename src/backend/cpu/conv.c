@@ -1,6 +1,6 @@
 /* Convolution kernels on the CPU. Strided convs with small output grids,
-   where the implicit GEMM would drop a third or more of the positions it
-   computes (the CNN encoders of MultiONet/DGNO, MgNO's coarsest levels), go to
+   where the implicit GEMM would compute 1.3 times the positions kept or more
+   (the CNN encoders of MultiONet/DGNO, MgNO's coarsest levels), go to
    the patch matrix of conv_patches.c; other kernels of up to 7x7 taps, any
    stride, go to the implicit GEMM of conv_implicit.c; 1x1 stride-1 convs
    are one sgemm per sample; the rest is im2col + OpenBLAS sgemm, one sample at a
