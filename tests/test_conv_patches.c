@@ -171,6 +171,8 @@ int main(int argc, char **argv)
   /* the MultiONet encoder's last two convs (the last: the kernel covers the image), batch 3 */
   PetscCall(run(geom(3, 32, 64, 13, 13, 5, 5, 2, 2, 0, 0, NEOP_PAD_ZERO), PETSC_TRUE));
   PetscCall(run(geom(3, 64, 128, 5, 5, 5, 5, 2, 2, 0, 0, NEOP_PAD_ZERO), PETSC_TRUE));
+  /* one output position from a kernel smaller than the image (patches gathered, no reordering) */
+  PetscCall(run(geom(3, 3, 4, 6, 7, 5, 5, 2, 2, 0, 0, NEOP_PAD_ZERO), PETSC_TRUE));
   /* DGNO's 3x3 convs 14 -> 6 and 6 -> 2 */
   PetscCall(run(geom(3, 64, 64, 14, 14, 3, 3, 2, 2, 0, 0, NEOP_PAD_ZERO), PETSC_TRUE));
   PetscCall(run(geom(3, 64, 64, 6, 6, 3, 3, 2, 2, 0, 0, NEOP_PAD_ZERO), PETSC_TRUE));

@@ -3,9 +3,9 @@
    sgemm over a chunk of samples:
 
      Pm (n ho wo, cx kh kw)  the patches, one row per output position
-     Yt (n ho wo, cy)        = alpha Pm W^T,  W (cy, cx kh kw)
+     Yc (cy, n ho wo)        = alpha W Pm^T,  W (cy, cx kh kw)
 
-   then Yt is transposed into Y (n, cy, ho, wo). The implicit GEMM of
+   then Yc's runs of ho wo values are copied into Y (n, cy, ho, wo). The implicit GEMM of
    conv_implicit.c computes these convs over whole phase planes, Hq Wq
    positions per sample for ho wo valid ones (3 x 3 for the 1 x 1 output of
    the last encoder conv), and with cx = 1 its tap kernel runs a reduction of
@@ -15,8 +15,8 @@
    runs instead of strided values. A conv whose kernel covers the whole
    unpadded image (1 x 1 output) reads the input itself as Pm.
 
-   Adjoint: dPm = dYt W, scattered back (the adjoint of the gather, padding
-   included); weight gradient dW += alpha dYt^T Pm. */
+   Adjoint: dPm = dYc^T W, scattered back (the adjoint of the gather, padding
+   included); weight gradient dW += alpha dYc Pm. */
 #include "backend/cpu/conv_cpu.h"
 #include <string.h>
 
@@ -145,8 +145,8 @@ static void scatter(const NeopConvGeom *g, const float *pm, int s0, int ns, floa
     }
 }
 
-/* y (ns, cy, P) = (z ? z : 0) + yt (ns P, cy) transposed per sample (z may be y) */
-static void rows_to_channels(const NeopConvGeom *g, int ns, const float *z, const float *yt, float *y)
+/* y (ns, cy, P) = (z ? z : 0) + yc (cy, ns P) (z may be y): runs of P values */
+static void from_channel_major(const NeopConvGeom *g, int ns, const float *z, const float *yc, float *y)
 {
   const int64_t P = (int64_t)g->ho * g->wo, cy = g->cy;
 
@@ -154,30 +154,28 @@ static void rows_to_channels(const NeopConvGeom *g, int ns, const float *z, cons
   for (int s = 0; s < ns; s++)
     for (int64_t co = 0; co < cy; co++) {
       float       *ys = y + ((int64_t)s * cy + co) * P;
-      const float *zs = z ? z + ((int64_t)s * cy + co) * P : NULL, *ts = yt + (int64_t)s * P * cy + co;
-      for (int64_t p = 0; p < P; p++) ys[p] = (zs ? zs[p] : 0.f) + ts[p * cy];
+      const float *zs = z ? z + ((int64_t)s * cy + co) * P : NULL, *cs = yc + (co * ns + s) * P;
+      if (zs)
+        for (int64_t p = 0; p < P; p++) ys[p] = zs[p] + cs[p];
+      else memcpy(ys, cs, sizeof(float) * (size_t)P);
     }
 }
 
-/* yt (ns P, cy) = y (ns, cy, P) transposed per sample (rows of yt written in order) */
-static void channels_to_rows(const NeopConvGeom *g, int ns, const float *y, float *yt)
+/* yc (cy, ns P) = y (ns, cy, P) */
+static void to_channel_major(const NeopConvGeom *g, int ns, const float *y, float *yc)
 {
   const int64_t P = (int64_t)g->ho * g->wo, cy = g->cy;
 
 #pragma omp parallel for if (ns * P * cy > 65536)
   for (int s = 0; s < ns; s++)
-    for (int64_t p = 0; p < P; p++) {
-      const float *ys = y + (int64_t)s * cy * P + p;
-      float       *ts = yt + ((int64_t)s * P + p) * cy;
-      for (int64_t co = 0; co < cy; co++) ts[co] = ys[co * P];
-    }
+    for (int64_t co = 0; co < cy; co++) memcpy(yc + (co * ns + s) * P, y + ((int64_t)s * cy + co) * P, sizeof(float) * (size_t)P);
 }
 
 void neop_cpu_conv_patches(const NeopConvGeom *g, float alpha, const float *x, const float *w, const float *z, float *y, float *work)
 {
   const int     K = (int)patch_cols(g), P = g->ho * g->wo, cs = chunk(g);
   const int64_t ny = (int64_t)g->cy * P;
-  float        *pm = work, *yt = work + (whole_image(g) ? 0 : (size_t)cs * P * K);
+  float        *pm = work, *yc = work + (whole_image(g) ? 0 : (size_t)cs * P * K);
 
   for (int s0 = 0; s0 < g->n; s0 += cs) {
     const int    ns = s0 + cs < g->n ? cs : g->n - s0;
@@ -186,13 +184,13 @@ void neop_cpu_conv_patches(const NeopConvGeom *g, float alpha, const float *x, c
     float       *ys = y + s0 * ny;
     if (whole_image(g)) a = x + (int64_t)s0 * K;
     else gather(g, x, s0, ns, pm);
-    if (P == 1) { /* Yt is Y: (ns, cy) */
+    if (P == 1) { /* Y (ns, cy) = alpha Pm (ns, K) W^T (K, cy) */
       if (zs && zs != ys) memcpy(ys, zs, sizeof(float) * (size_t)(ns * ny));
       neop_cpu_sgemm(PETSC_FALSE, PETSC_TRUE, ns, g->cy, K, alpha, a, K, w, K, zs ? 1.f : 0.f, ys, g->cy);
     } else {
-      /* Yt (ns P, cy) = alpha Pm (ns P, K) W^T (K, cy) */
-      neop_cpu_sgemm(PETSC_FALSE, PETSC_TRUE, ns * P, g->cy, K, alpha, a, K, w, K, 0.f, yt, g->cy);
-      rows_to_channels(g, ns, zs, yt, ys);
+      /* Yc (cy, ns P) = alpha W (cy, K) Pm^T (K, ns P), then runs of P into Y */
+      neop_cpu_sgemm(PETSC_FALSE, PETSC_TRUE, g->cy, ns * P, K, alpha, w, K, a, K, 0.f, yc, ns * P);
+      from_channel_major(g, ns, zs, yc, ys);
     }
   }
 }
@@ -202,25 +200,23 @@ void neop_cpu_conv_patches_adjoint(const NeopConvGeom *g, float alpha, const flo
 {
   const int     K = (int)patch_cols(g), P = g->ho * g->wo, cs = chunk(g);
   const int64_t ny = (int64_t)g->cy * P, nx = (int64_t)g->cx * g->h * g->w;
-  float        *pm = work, *yt = work + (whole_image(g) ? 0 : (size_t)cs * P * K);
+  float        *pm = work, *yc = work + (whole_image(g) ? 0 : (size_t)cs * P * K);
 
   if (z != x) {
     if (z) memcpy(x, z, sizeof(float) * (size_t)(g->n * nx));
     else memset(x, 0, sizeof(float) * (size_t)(g->n * nx));
   }
   for (int s0 = 0; s0 < g->n; s0 += cs) {
-    const int    ns = s0 + cs < g->n ? cs : g->n - s0;
-    const float *dyt = y + s0 * ny;
-    if (P > 1) {
-      channels_to_rows(g, ns, y + s0 * ny, yt);
-      dyt = yt;
+    const int ns = s0 + cs < g->n ? cs : g->n - s0;
+    if (whole_image(g)) { /* X (ns, K) += alpha dY (ns, cy) W (cy, K) */
+      neop_cpu_sgemm(PETSC_FALSE, PETSC_FALSE, ns, K, g->cy, alpha, y + s0 * ny, g->cy, w, K, 1.f, x + s0 * nx, K);
+      continue;
     }
-    /* dPm (ns P, K) = alpha dYt (ns P, cy) W (cy, K) */
-    if (whole_image(g)) neop_cpu_sgemm(PETSC_FALSE, PETSC_FALSE, ns, K, g->cy, alpha, dyt, g->cy, w, K, 1.f, x + s0 * nx, K);
-    else {
-      neop_cpu_sgemm(PETSC_FALSE, PETSC_FALSE, ns * P, K, g->cy, alpha, dyt, g->cy, w, K, 0.f, pm, K);
-      scatter(g, pm, s0, ns, x);
-    }
+    /* dPm (ns P, K) = alpha dYc^T (ns P, cy) W (cy, K), scattered back; P = 1 needs no reordering */
+    if (P > 1) to_channel_major(g, ns, y + s0 * ny, yc);
+    if (P > 1) neop_cpu_sgemm(PETSC_TRUE, PETSC_FALSE, ns * P, K, g->cy, alpha, yc, ns * P, w, K, 0.f, pm, K);
+    else neop_cpu_sgemm(PETSC_FALSE, PETSC_FALSE, ns, K, g->cy, alpha, y + s0 * ny, g->cy, w, K, 0.f, pm, K);
+    scatter(g, pm, s0, ns, x);
   }
 }
 
@@ -228,18 +224,18 @@ void neop_cpu_conv_patches_weight_grad(const NeopConvGeom *g, float alpha, const
 {
   const int     K = (int)patch_cols(g), P = g->ho * g->wo, cs = chunk(g);
   const int64_t ny = (int64_t)g->cy * P;
-  float        *pm = work, *yt = work + (whole_image(g) ? 0 : (size_t)cs * P * K);
+  float        *pm = work, *yc = work + (whole_image(g) ? 0 : (size_t)cs * P * K);
 
   for (int s0 = 0; s0 < g->n; s0 += cs) {
     const int    ns = s0 + cs < g->n ? cs : g->n - s0;
-    const float *a = pm, *dyt = dy + s0 * ny;
+    const float *a  = pm;
     if (whole_image(g)) a = x + (int64_t)s0 * K;
     else gather(g, x, s0, ns, pm);
-    if (P > 1) {
-      channels_to_rows(g, ns, dy + s0 * ny, yt);
-      dyt = yt;
+    if (P == 1) /* dW (cy, K) += alpha dY^T (cy, ns) Pm (ns, K) */
+      neop_cpu_sgemm(PETSC_TRUE, PETSC_FALSE, g->cy, K, ns, alpha, dy + s0 * ny, g->cy, a, K, 1.f, dw, K);
+    else { /* dW (cy, K) += alpha dYc (cy, ns P) Pm (ns P, K) */
+      to_channel_major(g, ns, dy + s0 * ny, yc);
+      neop_cpu_sgemm(PETSC_FALSE, PETSC_FALSE, g->cy, K, ns * P, alpha, yc, ns * P, a, K, 1.f, dw, K);
     }
-    /* dW (cy, K) += alpha dYt^T (cy, ns P) Pm (ns P, K) */
-    neop_cpu_sgemm(PETSC_TRUE, PETSC_FALSE, g->cy, K, ns * P, alpha, dyt, g->cy, a, K, 1.f, dw, K);
   }
 }
