@@ -44,7 +44,8 @@ PetscBool neop_cpu_conv_patches_fit(const NeopConvGeom *g)
   int64_t Hq = (g->h + 2 * g->ph + g->sh - 1) / g->sh, Wq = (g->w + 2 * g->pw + g->sw - 1) / g->sw;
   /* strided, and the implicit GEMM would compute 1.3 times the positions kept or more
      (bench/bench_encoder_convs.c: MgNO's 24-channel restrictions 16 -> 8, 1.27 times, are faster
-     there, 12 -> 6 and 8 -> 4, 1.36 and 1.56 times, here; the encoders' 29 -> 13, 1.33 times, here) */
+     there, 12 -> 6 and 11 -> 6, 1.36 times, about even, 8 -> 4, 1.56 times, faster here; the
+     encoders' 29 -> 13 and 14 -> 6, 1.33 and 1.36 times, faster here) */
   return (g->sh > 1 || g->sw > 1) && g->kh <= NEOP_PATCH_MAX_KH && 10 * Hq * Wq >= 13 * (int64_t)g->ho * g->wo;
 }
 
