@@ -30,7 +30,7 @@ static PetscBool pointwise(const NeopConvGeom *g)
   return g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->ph == 0 && g->pw == 0;
 }
 
-/* kernels of up to 7x7 taps, any stride (all of MgNO's convs): implicit GEMM, src/backend/cpu/conv_implicit.c */
+/* kernels of up to 7x7 taps, any stride (MgNO's convs): implicit GEMM, src/backend/cpu/conv_implicit.c */
 static PetscBool implicit(const NeopConvGeom *g) { return g->kh * g->kw <= NEOP_IG_MAX_TAPS && !pointwise(g); }
 
 /* strided convs with small output grids (the CNN encoders): a patch matrix, src/backend/cpu/conv_patches.c */
