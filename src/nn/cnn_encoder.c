@@ -1,6 +1,7 @@
 /* Convolutional encoder of grid fields (neop/nn/cnn_encoder.h): strided
    convolutions without padding (NeopOpConv), flatten, an MLP. */
 #include <neop/nn/cnn_encoder.h>
+#include <neop/nn/onet.h>
 
 static PetscErrorCode list_string(int n, const int *v, char *buf, size_t len)
 {
@@ -97,16 +98,13 @@ PetscErrorCode NeopCNNEncoderForward(NeopCNNEncoder *e, NeopTape *t, NeopTensor 
              PETSC_ERR_ARG_SIZ, "CNN encoder: input %s must be (N, %d, %d%s)", NeopTensorShapeString(x, bx, sizeof(bx)), e->cin, e->n,
              e->dim == 2 ? ", same" : "");
   for (int i = 0; i < e->nconv; i++) {
-    PetscCall(NeopOpConv(t, h, e->Wc[i], e->bc[i], &spec, &z));
-    PetscCall(NeopOpUnary(t, e->act, z, &h));
+    PetscCall(NeopOpConv(t, h, e->Wc[i], NULL, &spec, &z));
+    PetscCall(NeopOpBiasAct(t, z, e->bc[i], e->act, &h));
   }
   PetscCall(NeopOpReshape(t, h, 2, shape, &z));
   h = z;
-  for (int i = 0; i <= e->nhidden; i++) {
-    PetscCall(NeopOpLinear(t, h, e->Wf[i], e->bf[i], &z));
-    if (i < e->nhidden) PetscCall(NeopOpUnary(t, e->act, z, &h));
-  }
-  *y = z;
+  for (int i = 0; i < e->nhidden; i++) PetscCall(NeopOpLinearAct(t, h, e->Wf[i], e->bf[i], e->act, &h));
+  PetscCall(NeopOpLinear(t, h, e->Wf[e->nhidden], e->bf[e->nhidden], y));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

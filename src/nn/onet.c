@@ -96,9 +96,14 @@ static PetscErrorCode onet_mlp(NeopONet *net, NeopTape *t, PetscBool trunk, Neop
 
   PetscFunctionBegin;
   for (int i = 0; i < L; i++) {
-    NeopTensor *z, *dz = NULL;
+    NeopTensor *z, *dz = NULL, *fp;
     PetscBool   linear = net->deeponet && i == L - 1;
 
+    if (!tan && !linear) { /* without tangents z is not needed: one node keeps f'(z) for the backward */
+      PetscCall(NeopOpLinearAct(t, h, W[i], b[i], act, &h));
+      if (i >= L - l) feat[i - (L - l)] = h;
+      continue;
+    }
     PetscCall(NeopOpLinear(t, h, W[i], b[i], &z));
     if (tan) {
       if (i == 0) { /* dz/dx_j = W0[:, j]: the one-hot basis E (d, 1, d) through the layer */
@@ -118,11 +123,8 @@ static PetscErrorCode onet_mlp(NeopONet *net, NeopTape *t, PetscBool trunk, Neop
       T = dz;
     } else {
       PetscCall(NeopOpUnary(t, act, z, &h));
-      if (tan) {
-        NeopTensor *fp;
-        PetscCall(NeopOpUnaryDeriv(t, act, z, &fp)); /* (P, H) */
-        PetscCall(NeopOpMul(t, dz, fp, &T));         /* (d, P, H) */
-      }
+      PetscCall(NeopOpUnaryDeriv(t, act, z, &fp)); /* (P, H) */
+      PetscCall(NeopOpMul(t, dz, fp, &T));         /* (d, P, H) */
     }
     if (i >= L - l) {
       feat[i - (L - l)] = h;
@@ -145,47 +147,24 @@ PetscErrorCode NeopONetEvaluate(NeopONet *net, NeopTape *t, NeopTensor *x, NeopT
              NeopTensorShapeString(x, bx, sizeof(bx)), net->in_trunk, NeopTensorShapeString(beta, bb, sizeof(bb)), net->in_branch);
   PetscCall(onet_mlp(net, t, PETSC_TRUE, x, tf, du ? tt : NULL));
   PetscCall(onet_mlp(net, t, PETSC_FALSE, beta, bf, NULL));
+  /* u = (1/l) sum_k w_k b_k t_k^T, du the same on the tangents (d P, H) */
   for (int k = 0; k < l; k++) {
-    NeopTensor *uk, *duk = NULL, *s;
-    PetscCall(NeopOpLinear(t, bf[k], tf[k], NULL, &uk)); /* (N, P) = b_k t_k^T */
-    if (du) {
-      int         shape2[2] = {d * P, H}, shape3[3] = {N, d, P};
-      NeopTensor *Tk, *g;
-      PetscCall(NeopOpReshape(t, tt[k], 2, shape2, &Tk));
-      PetscCall(NeopOpLinear(t, bf[k], Tk, NULL, &g)); /* (N, d P) */
-      PetscCall(NeopOpReshape(t, g, 3, shape3, &duk));
-    }
-    if (!net->deeponet) {
-      PetscCall(NeopOpMul(t, uk, net->w[k], &s));
-      uk = s;
-      if (du) {
-        PetscCall(NeopOpMul(t, duk, net->w[k], &s));
-        duk = s;
-      }
-    }
-    if (su) {
-      PetscCall(NeopOpAdd(t, su, uk, &s));
-      su = s;
-      if (du) {
-        PetscCall(NeopOpAdd(t, sdu, duk, &s));
-        sdu = s;
-      }
-    } else {
-      su  = uk;
-      sdu = duk;
-    }
-  }
-  if (l > 1) {
-    NeopTensor *s;
-    PetscCall(NeopOpScale(t, su, 1.0 / l, &s));
+    NeopTensor *w = net->deeponet ? NULL : net->w[k], *s;
+    PetscCall(NeopOpONetInner(t, su, 1.0 / l, w, bf[k], tf[k], &s)); /* (N, P) */
     su = s;
     if (du) {
-      PetscCall(NeopOpScale(t, sdu, 1.0 / l, &s));
+      int         shape2[2] = {d * P, H};
+      NeopTensor *Tk;
+      PetscCall(NeopOpReshape(t, tt[k], 2, shape2, &Tk));
+      PetscCall(NeopOpONetInner(t, sdu, 1.0 / l, w, bf[k], Tk, &s)); /* (N, d P) */
       sdu = s;
     }
   }
+  if (du) {
+    int shape3[3] = {N, d, P};
+    PetscCall(NeopOpReshape(t, sdu, 3, shape3, du));
+  }
   PetscCall(NeopOpAdd(t, su, net->bias, u));
-  if (du) *du = sdu;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

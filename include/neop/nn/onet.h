@@ -33,6 +33,11 @@ typedef struct NeopONetKernels {
      accumulated in double (weak-form quadrature, src/nn/weak_form.c) */
   void (*weak_reduce)(int N, int J, int C, int Q, const float *F, const double *w, float *y);
   void (*weak_reduce_backward)(int N, int J, int C, int Q, const double *w, const float *dy, float *dF);
+  /* bias and activation of a linear layer or conv: y = f(z + b[c]) and, when d != NULL, d = f'(z + b[c]),
+     with z, y, d (outer, C, inner) (a linear layer: inner 1), b (C) or NULL (y and d may be z);
+     act_grad: dy *= d (n values) in place, the first step of the adjoint */
+  void (*bias_act)(NeopUnaryKind kind, int64_t outer, int C, int64_t inner, const float *b, const float *z, float *y, float *d);
+  void (*act_grad)(int64_t n, const float *d, float *dy);
 } NeopONetKernels;
 
 extern const NeopONetKernels NeopONetKernelsCPU;
@@ -46,6 +51,15 @@ PetscErrorCode NeopOpUnaryDeriv(NeopTape *t, NeopUnaryKind kind, NeopTensor *x, 
 PetscErrorCode NeopOpGridInterp(NeopTape *t, NeopTensor *g, NeopTensor *pts, PetscBool nearest, NeopTensor **y);
 /* Sum of the k largest entries of each row: x (N, M) -> y (N). */
 PetscErrorCode NeopOpTopKSum(NeopTape *t, NeopTensor *x, int k, NeopTensor **y);
+/* y (..., out) = f(x (..., in) W^T + b), b may be NULL: a linear layer and its activation as one node
+   that keeps f'(z) for the backward instead of z. */
+PetscErrorCode NeopOpLinearAct(NeopTape *t, NeopTensor *x, NeopTensor *W, NeopTensor *b, NeopUnaryKind act, NeopTensor **y);
+/* y = f(z + b) for fields z (N, C, *S) with a bias per channel b (C) (NULL: none), keeping f'(z + b) for
+   the backward: the bias and activation after a conv without bias. */
+PetscErrorCode NeopOpBiasAct(NeopTape *t, NeopTensor *z, NeopTensor *b, NeopUnaryKind act, NeopTensor **y);
+/* u (N, M) = z + alpha w B (N, H) T (M, H)^T: one summed inner product of a MultiONet; z (N, M) and w (1)
+   may be NULL (read as 0 and 1). */
+PetscErrorCode NeopOpONetInner(NeopTape *t, NeopTensor *z, double alpha, NeopTensor *w, NeopTensor *B, NeopTensor *T, NeopTensor **u);
 
 /* ------------------------------------------------------------ the network */
 

@@ -1,5 +1,8 @@
-/* Convolution kernels on the CPU. Kernels of up to 7x7 taps, any stride (all
-   of MgNO's), go to the implicit GEMM of conv_implicit.c; 1x1 stride-1 convs
+/* Convolution kernels on the CPU. Strided convs with small output grids,
+   where the implicit GEMM would compute 1.3 times the positions kept or more
+   (the CNN encoders of MultiONet/DGNO, MgNO's coarsest levels), go to
+   the patch matrix of conv_patches.c; other kernels of up to 7x7 taps, any
+   stride, go to the implicit GEMM of conv_implicit.c; 1x1 stride-1 convs
    are one sgemm per sample; the rest is im2col + OpenBLAS sgemm, one sample at a
    time and over tiles of output rows, so that the column buffer (cx kh kw,
    rows * wo) stays near the cache instead of growing with the grid.
@@ -27,11 +30,15 @@ static PetscBool pointwise(const NeopConvGeom *g)
   return g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->ph == 0 && g->pw == 0;
 }
 
-/* kernels of up to 7x7 taps, any stride (all of MgNO's convs): implicit GEMM, src/backend/cpu/conv_implicit.c */
+/* kernels of up to 7x7 taps, any stride (MgNO's convs): implicit GEMM, src/backend/cpu/conv_implicit.c */
 static PetscBool implicit(const NeopConvGeom *g) { return g->kh * g->kw <= NEOP_IG_MAX_TAPS && !pointwise(g); }
+
+/* strided convs with small output grids (the CNN encoders): a patch matrix, src/backend/cpu/conv_patches.c */
+static PetscBool patches(const NeopConvGeom *g) { return neop_cpu_conv_patches_fit(g); }
 
 static size_t conv_workspace(const NeopConvGeom *g)
 {
+  if (patches(g)) return neop_cpu_conv_patches_workspace(g);
   if (implicit(g)) return neop_cpu_conv_ig_workspace(g);
   size_t K = (size_t)g->cx * g->kh * g->kw;
   size_t n = pointwise(g) ? 0 : K * (size_t)tile_rows(g) * g->wo;
@@ -136,6 +143,10 @@ static void conv_forward(const NeopConvGeom *g, float alpha, const float *x, con
   const int64_t Px = (int64_t)g->h * g->w, Py = (int64_t)g->ho * g->wo;
   float        *padbuf = work + (pointwise(g) ? 0 : (size_t)K * tr * g->wo);
 
+  if (patches(g)) {
+    neop_cpu_conv_patches(g, alpha, x, wt, z, y, work);
+    return;
+  }
   if (implicit(g)) {
     neop_cpu_conv_ig(g, alpha, x, wt, z, y, work);
     return;
@@ -166,6 +177,10 @@ static void conv_adjoint(const NeopConvGeom *g, float alpha, const float *y, con
   const int     hp = g->h + 2 * g->ph, wp = g->w + 2 * g->pw;
   float        *padbuf = work + (pointwise(g) ? 0 : (size_t)K * tr * g->wo);
 
+  if (patches(g)) {
+    neop_cpu_conv_patches_adjoint(g, alpha, y, wt, z, x, work);
+    return;
+  }
   if (implicit(g)) {
     neop_cpu_conv_ig_adjoint(g, alpha, y, wt, z, x, work);
     return;
@@ -201,6 +216,10 @@ static void conv_weight_grad(const NeopConvGeom *g, float alpha, const float *x,
   const int64_t Px = (int64_t)g->h * g->w, Py = (int64_t)g->ho * g->wo;
   float        *padbuf = work + (pointwise(g) ? 0 : (size_t)K * tr * g->wo);
 
+  if (patches(g)) {
+    neop_cpu_conv_patches_weight_grad(g, alpha, x, dy, dw, work);
+    return;
+  }
   if (implicit(g)) {
     neop_cpu_conv_ig_weight_grad(g, alpha, x, dy, dw, work);
     return;

@@ -34,3 +34,11 @@ void neop_cpu_conv_taps(int taps, const size_t *off, int M, int K, int N, float 
    tap products, on a direct kernel that exists only where neop_cpu_conv_wgrad_direct(M) says so */
 PetscBool neop_cpu_conv_wgrad_direct(int M);
 void      neop_cpu_conv_taps_wgrad(int taps, const size_t *off, int M, int K, int N, const float *yt, const float *B, size_t ld, float *acc);
+/* Strided convolutions with small output grids as one sgemm over a chunk of samples on
+   a patch matrix (src/backend/cpu/conv_patches.c): same contracts as the table's kernels;
+   neop_cpu_conv_patches_fit says which geometries conv.c gives them. */
+PetscBool neop_cpu_conv_patches_fit(const NeopConvGeom *g);
+size_t    neop_cpu_conv_patches_workspace(const NeopConvGeom *g);
+void      neop_cpu_conv_patches(const NeopConvGeom *g, float alpha, const float *x, const float *w, const float *z, float *y, float *work);
+void neop_cpu_conv_patches_adjoint(const NeopConvGeom *g, float alpha, const float *y, const float *w, const float *z, float *x, float *work);
+void neop_cpu_conv_patches_weight_grad(const NeopConvGeom *g, float alpha, const float *x, const float *dy, float *dw, float *work);

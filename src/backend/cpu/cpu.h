@@ -19,6 +19,9 @@ void neop_cpu_unary_forward(NeopUnaryKind kind, int64_t n, const float *x, float
 void neop_cpu_unary_backward(NeopUnaryKind kind, int64_t n, const float *x, const float *y, const float *dy, float *dx);
 void neop_cpu_unary_grad(NeopUnaryKind kind, int64_t n, const float *x, const float *y, float *dy);
 void neop_cpu_unary_forward_grad(NeopUnaryKind kind, int64_t n, const float *x, float *y, float *dy);
+/* NeopONetKernels.bias_act and act_grad (src/backend/cpu/onet_act.c) */
+void neop_cpu_onet_bias_act(NeopUnaryKind kind, int64_t outer, int C, int64_t inner, const float *b, const float *z, float *y, float *d);
+void neop_cpu_onet_act_grad(int64_t n, const float *d, float *dy);
 void neop_cpu_axpby(int64_t n, float alpha, const float *x, float beta, float *y);
 void neop_cpu_binary(NeopBinaryKind kind, int ndim, const int *shape, const int64_t *sa, const float *a, const int64_t *sb,
                      const float *b, float beta, float *y);

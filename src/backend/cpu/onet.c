@@ -1,6 +1,7 @@
 /* CPU kernels of the operator networks (neop/nn/onet.h): activation
    derivatives, grid interpolation, top-k row sums, weak-form quadrature. */
 #include <neop/nn/onet.h>
+#include "backend/cpu/cpu.h"
 #include <math.h>
 #include <stdlib.h>
 
@@ -259,4 +260,6 @@ const NeopONetKernels NeopONetKernelsCPU = {
   .topk_sum_backward    = cpu_topk_sum_backward,
   .weak_reduce          = cpu_weak_reduce,
   .weak_reduce_backward = cpu_weak_reduce_backward,
+  .bias_act             = neop_cpu_onet_bias_act,
+  .act_grad             = neop_cpu_onet_act_grad,
 };
