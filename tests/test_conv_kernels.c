@@ -142,6 +142,9 @@ int main(int argc, char **argv)
     /* mixed strides and kernel, 1-D */
     PetscCall(run(geom(2, 5, 13, 11, 14, 3, 5, 2, 1, 1, 2, mode)));
     PetscCall(run(geom(2, 13, 5, 1, 50, 1, 3, 1, 2, 0, 1, mode)));
+    /* column stride 2 with even padding and an odd width (the stride-2 window's phase split) */
+    PetscCall(run(geom(2, 5, 6, 13, 17, 5, 5, 2, 2, 2, 2, mode)));
+    PetscCall(run(geom(2, 4, 3, 1, 23, 1, 7, 1, 2, 0, 3, mode)));
   }
   /* the prolongations (transposed convs: conv direction from the fine grid), kernel 4 and 3 */
   PetscCall(run(geom(3, 24, 24, 40, 46, 4, 4, 2, 2, 1, 1, NEOP_PAD_ZERO)));
