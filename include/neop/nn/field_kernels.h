@@ -1,5 +1,5 @@
 /* Point-wise kernels on fields (outer, C, P), the work of FNO's fused ops
-   around their matrix products (a sub-table of NeopBackend, pointed to by
+   (and of MgNO's layer output, NeopOpConv1x1AddAct) around their matrix products (a sub-table of NeopBackend, pointed to by
    NeopBackend.field; CPU: src/backend/cpu/field.c, field_linear.c). Buffers
    are backend memory. They exist so that the 1x1 products, the bias, the
    activation, its derivative and the bias gradient of a sample run back to
