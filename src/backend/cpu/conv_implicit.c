@@ -136,6 +136,12 @@ NEOP_CONV_CLONES static void deinterleave2(int n, const float *s, float *e, floa
   }
 }
 
+/* d[k] = z[k] + e[k], k < n (z may be d) */
+NEOP_CONV_CLONES static void add_row(int n, const float *z, const float *e, float *d)
+{
+  for (int k = 0; k < n; k++) d[k] = z[k] + e[k];
+}
+
 /* d[2 k] = z[2 k] + e[k], d[2 k + 1] = z[2 k + 1] + o[k], k < n (z may be d) */
 NEOP_CONV_CLONES static void interleave_add2(int n, const float *e, const float *o, const float *z, float *d)
 {
@@ -320,11 +326,8 @@ void neop_cpu_conv_ig(const NeopConvGeom *g, float alpha, const float *x, const 
           const float  *src = ct + (size_t)c * N + (size_t)(R - R0) * s.Wq;
           const int64_t o   = ((int64_t)(R / s.Hq) * g->cy + c) * plane + (int64_t)r * g->wo;
           float        *d   = y + o;
-          if (z) {
-            const float *zr = z + o;
-#pragma omp simd
-            for (int q = 0; q < g->wo; q++) d[q] = zr[q] + src[q];
-          } else memcpy(d, src, sizeof(float) * (size_t)g->wo);
+          if (z) add_row(g->wo, z + o, src, d);
+          else memcpy(d, src, sizeof(float) * (size_t)g->wo);
         }
     }
   }
@@ -357,13 +360,14 @@ static void fold_row(const NeopConvGeom *g, const IG *s, int a, const float *cp,
     float       *di = d + b - g->pw;
     const float *zi = zr ? zr + b - g->pw : NULL;
     if (g->sw == 1) {
-      if (zi) {
-#pragma omp simd
-        for (int Q = q0; Q < q1; Q++) di[Q] = zi[Q] + src[Q];
-      } else memcpy(di + q0, src + q0, sizeof(float) * (size_t)(q1 - q0));
+      if (zi) add_row(q1 - q0, zi + q0, src + q0, di + q0);
+      else memcpy(di + q0, src + q0, sizeof(float) * (size_t)(q1 - q0));
     } else
-      for (int Q = q0; Q < q1; Q++)
-        if (Q < qa || Q >= qb) di[Q * g->sw] = (zi ? zi[Q * g->sw] : 0.f) + src[Q];
+      /* the interior columns outside the interleaved range [qa, qb) */
+      for (int Q = q0; Q < q1; Q++) {
+        if (Q == qa && (Q = qb) >= q1) break;
+        di[Q * g->sw] = (zi ? zi[Q * g->sw] : 0.f) + src[Q];
+      }
     /* halo columns: wrapped or mirrored onto interior entries (zr is d then), dropped for zero padding */
     for (int Q = 0; Q < s->Wq; Q++) {
       if (Q == q0 && (Q = q1) >= s->Wq) break;
