@@ -31,8 +31,11 @@ p.add_argument("--batch", type=int, default=8)
 p.add_argument("--threads", type=int, default=1)
 p.add_argument("--pct_start", type=float, default=0.2)
 p.add_argument("--seed", type=int, default=0)
+p.add_argument("--flush_denormal", action="store_true", help="torch.set_flush_denormal(True) (neop's -flush_denormals; torch's default is off)")
 a = p.parse_args()
 torch.set_num_threads(a.threads)
+if a.flush_denormal:
+    torch.set_flush_denormal(True)
 torch.manual_seed(a.seed)
 
 with h5py.File(a.data, "r") as f:

@@ -1,6 +1,7 @@
 /* Convolutions: finite-difference gradients for every padding mode, stride,
-   1-D/2-D, the transposed conv, the fused z + alpha conv form and the pad op;
-   values and gradients against torch (tests/reference/conv.py -> conv.h5). */
+   1-D/2-D, the transposed conv, the fused z + alpha conv form, the layer
+   output act(z + conv1x1(x) + b) and the pad op; values and gradients against
+   torch (tests/reference/conv.py -> conv.h5). */
 #include "testing.h"
 #include <neop/nn/conv.h>
 #include <math.h>
@@ -54,6 +55,73 @@ static PetscErrorCode gradcheck(const char *name, ConvCase *c, int dims, const i
   }
   PetscCall(NeopTestGradCheck(name, conv_fn, c, nin, ndim, (const int(*)[NEOP_MAX_DIMS])shape, data, 1e-2, 1e-2, 1e-3));
   for (int i = 0; i < nin; i++) PetscCall(PetscFree(data[i]));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* y = act(z + conv1x1(x, W) + b): in = x, W, b, z */
+static PetscErrorCode conv_act_fn(NeopTape *t, NeopTensor **in, void *ctx, NeopTensor **out)
+{
+  PetscFunctionBegin;
+  PetscCall(NeopOpConv1x1AddAct(t, in[3], in[0], in[1], in[2], *(NeopUnaryKind *)ctx, out));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Finite differences of the layer output op: x (2, cin, *S), z (2, cout, *S). */
+static PetscErrorCode gradcheck_act(const char *name, NeopUnaryKind act, int dims, const int *S, int cin, int cout)
+{
+  int    ndim[4] = {dims + 2, dims + 2, 1, dims + 2}, shape[4][NEOP_MAX_DIMS] = {{2, cin}, {cout, cin}, {cout}, {2, cout}};
+  float *data[4];
+
+  PetscFunctionBegin;
+  for (int d = 0; d < dims; d++) shape[0][2 + d] = shape[3][2 + d] = S[d], shape[1][2 + d] = 1;
+  for (int i = 0; i < 4; i++) {
+    int64_t n = 1;
+    for (int d = 0; d < ndim[i]; d++) n *= shape[i][d];
+    PetscCall(PetscMalloc1(n, &data[i]));
+    NeopTestRandom(400 + i, n, -1, 1, data[i]);
+  }
+  PetscCall(NeopTestGradCheck(name, conv_act_fn, &act, 4, ndim, (const int(*)[NEOP_MAX_DIMS])shape, data, 1e-2, 1e-2, 1e-3));
+  for (int i = 0; i < 4; i++) PetscCall(PetscFree(data[i]));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* MgNO's layer as the fused op or as a 1x1 conv add plus an activation op, z the output of a
+   3x3 conv (so that the tape hands the gradient over to it): out[0] = y, out[1..4] = the
+   gradients of the leaves x, Wz, W, b, through NeopTapeBackward. */
+static PetscErrorCode layer_output(PetscBool fused, NeopUnaryKind act, float **out, int64_t *n)
+{
+  NeopTape    *t;
+  NeopTensor  *leaf[4], *z, *s, *y, *wts, *loss;
+  NeopConvSpec s3 = {{1, 1}, {1, 1}, {0, 0}, NEOP_PAD_ZERO}, one = {{1, 1}, {0, 0}, {0, 0}, NEOP_PAD_ZERO};
+  const int    shapes[4][4] = {{3, 5, 9, 11}, {7, 5, 3, 3}, {7, 5, 1, 1}, {7}};
+
+  PetscFunctionBegin;
+  PetscCall(NeopTapeCreate(&t));
+  for (int k = 0; k < 4; k++) {
+    PetscCall(NeopTapeTensor(t, k == 3 ? 1 : 4, shapes[k], &leaf[k]));
+    NeopTestRandom(500 + k, leaf[k]->size, -2, 2, leaf[k]->data);
+    leaf[k]->requires_grad = PETSC_TRUE;
+  }
+  PetscCall(NeopOpConv(t, leaf[0], leaf[1], NULL, &s3, &z));
+  if (fused) PetscCall(NeopOpConv1x1AddAct(t, z, leaf[0], leaf[2], leaf[3], act, &y));
+  else {
+    PetscCall(NeopOpConvAdd(t, z, 1.f, leaf[0], leaf[2], leaf[3], &one, &s));
+    PetscCall(NeopOpUnary(t, act, s, &y));
+  }
+  PetscCall(NeopTapeTensorLike(t, y, &wts));
+  NeopTestRandom(600, wts->size, -1, 1, wts->data);
+  PetscCall(NeopOpMul(t, y, wts, &loss));
+  PetscCall(NeopOpSum(t, loss, &loss));
+  PetscCall(NeopTapeBackward(t, loss));
+  n[0] = y->size;
+  PetscCall(PetscMalloc1(y->size, &out[0]));
+  PetscCall(PetscArraycpy(out[0], y->data, y->size));
+  for (int k = 0; k < 4; k++) {
+    n[1 + k] = leaf[k]->size;
+    PetscCall(PetscMalloc1(leaf[k]->size, &out[1 + k]));
+    PetscCall(PetscArraycpy(out[1 + k], leaf[k]->grad, leaf[k]->size));
+  }
+  PetscCall(NeopTapeDestroy(&t));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -230,6 +298,24 @@ int main(int argc, char **argv)
       PetscCall(PetscSNPrintf(name, sizeof(name), "z + 0.5 conv_transpose2d k%d op%d (fused add)", k, op));
       PetscCall(gradcheck(name, &c, 2, (int[]){3, 4}, (int[]){k, k}, 2, 3));
     }
+  /* the layer output op: finite differences, and the same values and gradients as a 1x1 conv add plus an activation */
+  PetscCall(gradcheck_act("gelu(z + conv1x1 + b) 2-D", NEOP_UNARY_GELU, 2, (int[]){4, 5}, 3, 2));
+  PetscCall(gradcheck_act("tanh(z + conv1x1 + b) 1-D", NEOP_UNARY_TANH, 1, (int[]){7}, 2, 3));
+  PetscCall(gradcheck_act("z + conv1x1 + b (identity) 2-D", NEOP_UNARY_IDENTITY, 2, (int[]){3, 4}, 2, 2));
+  for (int a = 0; a < 2; a++) {
+    NeopUnaryKind act = a ? NEOP_UNARY_SILU : NEOP_UNARY_GELU;
+    const char   *names[5] = {"y", "dx", "dWz", "dW", "db"};
+    float        *f[5], *o[5];
+    int64_t       n[5];
+    PetscCall(layer_output(PETSC_TRUE, act, f, n));
+    PetscCall(layer_output(PETSC_FALSE, act, o, n));
+    for (int k = 0; k < 5; k++) {
+      PetscCall(PetscSNPrintf(name, sizeof(name), "%s(z + conv1x1 + b) fused = conv add + activation op: %s", a ? "silu" : "gelu", names[k]));
+      NeopTestClose(name, n[k], f[k], o[k], 1e-5, 1e-5);
+      PetscCall(PetscFree(f[k]));
+      PetscCall(PetscFree(o[k]));
+    }
+  }
   for (int m = 0; m < NEOP_PAD_COUNT; m++) {
     int   p[3] = {m, 2, 3}, ndim = 4, shape[1][NEOP_MAX_DIMS] = {{2, 2, 4, 5}};
     float x[80], *d[1] = {x};

@@ -112,9 +112,28 @@ static NeopConvGeom geom(int n, int cx, int cy, int h, int w, int kh, int kw, in
   return g;
 }
 
+/* The runtime's -flush_denormals (on by default): a product below the smallest normal float and a
+   subnormal operand give zero in every OpenMP thread, also in threads started after the set-up. */
+static void check_flush(void)
+{
+  int threads = 0, flushed = 0;
+
+  omp_set_num_threads(2);
+#pragma omp parallel reduction(+ : threads, flushed)
+  {
+    volatile float a = 1e-20f, b = 1e-25f, sub = 1e-39f; /* a b = 1e-45 and sub are subnormal without flushing */
+    threads++;
+    flushed += a * b == 0.f;
+    flushed += sub * 1.f == 0.f;
+  }
+  omp_set_num_threads(1);
+  NeopTestCheck(flushed == 2 * threads, "subnormals flushed in %d of %d checks over %d threads", flushed, 2 * threads, threads);
+}
+
 int main(int argc, char **argv)
 {
   PetscCall(NeopTestInitialize(&argc, &argv));
+  check_flush();
   for (int m = 0; m < NEOP_PAD_COUNT; m++) {
     NeopPadMode mode = (NeopPadMode)m;
     /* MgNO's smoothing conv and restriction, 24 channels, two tiles, three samples */
@@ -123,6 +142,9 @@ int main(int argc, char **argv)
     /* mixed strides and kernel, 1-D */
     PetscCall(run(geom(2, 5, 13, 11, 14, 3, 5, 2, 1, 1, 2, mode)));
     PetscCall(run(geom(2, 13, 5, 1, 50, 1, 3, 1, 2, 0, 1, mode)));
+    /* column stride 2 with even padding and an odd width (the stride-2 window's phase split) */
+    PetscCall(run(geom(2, 5, 6, 13, 17, 5, 5, 2, 2, 2, 2, mode)));
+    PetscCall(run(geom(2, 4, 3, 1, 23, 1, 7, 1, 2, 0, 3, mode)));
   }
   /* the prolongations (transposed convs: conv direction from the fine grid), kernel 4 and 3 */
   PetscCall(run(geom(3, 24, 24, 40, 46, 4, 4, 2, 2, 1, 1, NEOP_PAD_ZERO)));

@@ -133,13 +133,12 @@ static PetscErrorCode mgno_forward(NeopModel m, NeopTape *t, NeopTensor *x, Neop
 {
   MgNO        *g    = (MgNO *)m->data;
   NeopConvSpec one  = {{1, 1}, {0, 0}, {0, 0}, NEOP_PAD_ZERO};
-  NeopTensor  *u    = x, *v, *s;
+  NeopTensor  *u    = x, *v;
 
   PetscFunctionBegin;
   for (int i = 0; i < g->layers; i++) {
     PetscCall(NeopMgConvForward(g->mg[i], t, u, &v));
-    PetscCall(NeopOpConvAdd(t, v, 1.f, u, g->W[i], g->b[i], &one, &s)); /* MgConv(u) + W u + b */
-    PetscCall(NeopOpUnary(t, g->act, s, &u));
+    PetscCall(NeopOpConv1x1AddAct(t, v, u, g->W[i], g->b[i], g->act, &u)); /* act(MgConv(u) + W u + b) */
   }
   PetscCall(NeopOpConv(t, u, g->Wout, NULL, &one, y));
   PetscFunctionReturn(PETSC_SUCCESS);

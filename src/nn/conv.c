@@ -53,15 +53,16 @@ static PetscErrorCode conv_backward(NeopTape *t, NeopTapeNode *node)
   const NeopConvGeom    *g = (const NeopConvGeom *)node->ctx;
   NeopTensor            *x = node->in[0], *W = node->in[1], *b = node->in[2], *z = node->in[3], *y = node->out;
   float                  alpha = (float)node->real[0], *dx, *dW, *db, *dz, *work;
+  PetscBool              fresh;
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(ev_conv, 0, 0, 0, 0));
-  PetscCall(NeopTapeGrad(t, x, &dx));
+  PetscCall(NeopTapeGradFresh(t, x, &dx, &fresh)); /* a fresh dx is written, not added to: no zero-fill */
   PetscCall(NeopTapeGrad(t, W, &dW));
   PetscCall(NeopTapeGrad(t, b, &db));
   PetscCall(NeopTapeGrad(t, z, &dz));
   PetscCall(neop_conv_work(k->workspace(g), &work));
-  if (dx) k->conv_adjoint(g, alpha, y->grad, W->data, dx, dx, work);
+  if (dx) k->conv_adjoint(g, alpha, y->grad, W->data, fresh ? NULL : dx, dx, work);
   if (dW) k->conv_weight_grad(g, alpha, x->data, y->grad, dW, work);
   if (db) NeopBackendGet()->bias_grad(g->n, g->cy, (int64_t)g->ho * g->wo, y->grad, db);
   if (dz && dz != y->grad) NeopBackendGet()->unary_backward(NEOP_UNARY_IDENTITY, y->size, NULL, NULL, y->grad, dz);

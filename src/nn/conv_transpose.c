@@ -14,16 +14,17 @@ static PetscErrorCode conv_transpose_backward(NeopTape *t, NeopTapeNode *node)
   const NeopConvGeom    *g = (const NeopConvGeom *)node->ctx;
   NeopTensor            *x = node->in[0], *W = node->in[1], *b = node->in[2], *z = node->in[3], *y = node->out;
   float                  alpha = (float)node->real[0], *dx, *dW, *db, *dz, *work;
+  PetscBool              fresh;
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(ev_convt, 0, 0, 0, 0));
-  PetscCall(NeopTapeGrad(t, x, &dx));
+  PetscCall(NeopTapeGradFresh(t, x, &dx, &fresh)); /* a fresh dx is written, not added to: no zero-fill */
   PetscCall(NeopTapeGrad(t, W, &dW));
   PetscCall(NeopTapeGrad(t, b, &db));
   PetscCall(NeopTapeGrad(t, z, &dz));
   PetscCall(neop_conv_work(k->workspace(g), &work));
   /* y = alpha W^T x: dx += alpha W dy, dW += alpha x (x) patches(dy) */
-  if (dx) k->conv(g, alpha, y->grad, W->data, dx, dx, work);
+  if (dx) k->conv(g, alpha, y->grad, W->data, fresh ? NULL : dx, dx, work);
   if (dW) k->conv_weight_grad(g, alpha, y->grad, x->data, dW, work);
   if (db) NeopBackendGet()->bias_grad(g->n, g->cx, (int64_t)g->h * g->w, y->grad, db);
   if (dz && dz != y->grad) NeopBackendGet()->unary_backward(NEOP_UNARY_IDENTITY, y->size, NULL, NULL, y->grad, dz);

@@ -70,6 +70,11 @@ PetscErrorCode NeopOpConvTranspose(NeopTape *t, NeopTensor *x, NeopTensor *W, Ne
                                    NeopTensor **y);
 PetscErrorCode NeopOpConvTransposeAdd(NeopTape *t, NeopTensor *z, float alpha, NeopTensor *x, NeopTensor *W, NeopTensor *b,
                                       const NeopConvSpec *spec, NeopTensor **y);
+/* y = act(z + conv1x1(x, W) + b) in one op (src/nn/conv1x1_act.c): x (N, Cin, *S),
+   z (N, Cout, *S), W (Cout, Cin, 1[, 1]), b (Cout) or NULL; the field kernels
+   of neop/nn/field_kernels.h (MgNO's layer output). */
+PetscErrorCode NeopOpConv1x1AddAct(NeopTape *t, NeopTensor *z, NeopTensor *x, NeopTensor *W, NeopTensor *b, NeopUnaryKind act,
+                                   NeopTensor **y);
 /* y = x padded by pad[d] on both sides of spatial dim d (torch's F.pad with
    mode constant-0 / circular / reflect), 1-D or 2-D fields. */
 PetscErrorCode NeopOpPadSpatial(NeopTape *t, NeopTensor *x, const int *pad, NeopPadMode mode, NeopTensor **y);

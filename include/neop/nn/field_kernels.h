@@ -1,5 +1,5 @@
 /* Point-wise kernels on fields (outer, C, P), the work of FNO's fused ops
-   around their matrix products (a sub-table of NeopBackend, pointed to by
+   (and of MgNO's layer output, NeopOpConv1x1AddAct) around their matrix products (a sub-table of NeopBackend, pointed to by
    NeopBackend.field; CPU: src/backend/cpu/field.c, field_linear.c). Buffers
    are backend memory. They exist so that the 1x1 products, the bias, the
    activation, its derivative and the bias gradient of a sample run back to
@@ -15,7 +15,11 @@ typedef struct NeopFieldKernels {
      be z (overwritten by the derivative); y may be z when dact is NULL. */
   PetscErrorCode (*linear_act)(int N, int cin, int cout, int64_t P, const float *W, const float *x, float beta, const float *b,
                                NeopUnaryKind act, float *z, float *y, float *dact);
-  /* The adjoint of linear_act from g = dy (N, Cout, P): first g *= dact in place
+  /* linear_act with the sum started from z0 (N, Cout, P) instead: z[s] = z0[s] + W x[s]
+     (z0 is read only and does not alias z), then the bias, y, dact as there. */
+  PetscErrorCode (*add_linear_act)(int N, int cin, int cout, int64_t P, const float *W, const float *x, const float *z0, const float *b,
+                                   NeopUnaryKind act, float *z, float *y, float *dact);
+  /* The adjoint of linear_act (and of add_linear_act, whose dz0 is its dz) from g = dy (N, Cout, P): first g *= dact in place
      (g becomes dz; skipped when dact is NULL), then db[c] += the sum of g over
      samples and points, dx[s] = W^T g[s] + beta_dx dx[s] (beta_dx 0 or 1),
      dW += sum_s g[s] x[s]^T (db, dx, dW may be NULL). */

@@ -127,10 +127,19 @@ static void split_taps(const NeopConvGeom *g, const float *w, const int *order, 
    AVX2 too (permutes; the generic build is scalar for these), picked at load time. */
 #define NEOP_CONV_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 
-/* d[k] = src[2 k], k < n */
-NEOP_CONV_CLONES static void gather2(int n, const float *src, float *d)
+/* e[k] = s[2 k], o[k] = s[2 k + 1], k < n */
+NEOP_CONV_CLONES static void deinterleave2(int n, const float *s, float *e, float *o)
 {
-  for (int k = 0; k < n; k++) d[k] = src[2 * k];
+  for (int k = 0; k < n; k++) {
+    e[k] = s[2 * k];
+    o[k] = s[2 * k + 1];
+  }
+}
+
+/* d[k] = z[k] + e[k], k < n (z may be d) */
+NEOP_CONV_CLONES static void add_row(int n, const float *z, const float *e, float *d)
+{
+  for (int k = 0; k < n; k++) d[k] = z[k] + e[k];
 }
 
 /* d[2 k] = z[2 k] + e[k], d[2 k + 1] = z[2 k + 1] + o[k], k < n (z may be d) */
@@ -167,11 +176,62 @@ static inline int source_row(const NeopConvGeom *g, const IG *s, int R, int a)
   return pr < s->hp ? neop_cpu_pad_source(g->mode, pr - g->ph, g->h) : -1;
 }
 
+/* Column stride 2: both column phases b of a source row come from one pass
+   over it (a deinterleave into the two planes), and a channel's rows are
+   read in order (row phases a inside), so each source row is read once,
+   sequentially. Same result as the general loop of x_window. */
+static void x_window_s2(const NeopConvGeom *g, const IG *s, const float *x, int R0, int R1, float *win, size_t ld)
+{
+  const int64_t plane = (int64_t)g->h * g->w;
+  const size_t  pstride = (size_t)g->cx * ld; /* between phase planes */
+  int           q0[2], q1[2], t[2], bE = g->pw % 2;
+
+  /* plane b holds source column 2 Q + b - pw: the even source columns (e[k] = src[2 k]) for b = bE,
+     the odd ones (o[k] = src[2 k + 1]) for the other; entry k lands at Q = k - t[b] */
+  for (int b = 0; b < 2; b++) {
+    interior_cols(g, s, b, &q0[b], &q1[b]);
+    int e = b - g->pw;
+    t[b]  = e >= 0 ? e / 2 : -((1 - e) / 2); /* floor(e / 2) */
+  }
+#pragma omp parallel for if ((int64_t)s->planes * g->cx * (R1 - R0) * s->Wq > 65536)
+  for (int c = 0; c < g->cx; c++)
+    for (int R = R0; R < R1; R++)
+      for (int a = 0; a < g->sh; a++) {
+        float *d[2];
+        int    si = source_row(g, s, R, a);
+        for (int b = 0; b < 2; b++) d[b] = win + (size_t)(a * 2 + b) * pstride + (size_t)c * ld + (size_t)(R - R0) * s->Wq;
+        if (si < 0) {
+          memset(d[0], 0, sizeof(float) * (size_t)s->Wq);
+          memset(d[1], 0, sizeof(float) * (size_t)s->Wq);
+          continue;
+        }
+        const float *src = x + ((int64_t)(R / s->Hq) * g->cx + c) * plane + (int64_t)si * g->w;
+        deinterleave2(g->w / 2, src, d[bE] - t[bE], d[1 - bE] - t[1 - bE]);
+        if (g->w % 2) d[bE][g->w / 2 - t[bE]] = src[g->w - 1];
+        /* halo columns through the padding */
+        for (int b = 0; b < 2; b++)
+          for (int Q = 0; Q < s->Wq; Q++) {
+            if (Q == q0[b] && (Q = q1[b]) >= s->Wq) break;
+            int pcol = Q * 2 + b, sq = pcol < s->wp ? neop_cpu_pad_source(g->mode, pcol - g->pw, g->w) : -1;
+            d[b][Q]  = sq < 0 ? 0.f : src[sq];
+          }
+      }
+  for (int p = 0; p < s->planes; p++)
+    for (int c = 0; c < g->cx; c++) {
+      float *wc = win + (size_t)p * pstride + (size_t)c * ld;
+      memset(wc + (size_t)(R1 - R0) * s->Wq, 0, sizeof(float) * (ld - (size_t)(R1 - R0) * s->Wq));
+    }
+}
+
 /* win (planes, cx, ld): rows [R0, R1) of the tall image of each phase plane of x, then zeros. */
 static void x_window(const NeopConvGeom *g, const IG *s, const float *x, int R0, int R1, float *win, size_t ld)
 {
   const int64_t plane = (int64_t)g->h * g->w;
 
+  if (g->sw == 2) {
+    x_window_s2(g, s, x, R0, R1, win, ld);
+    return;
+  }
 #pragma omp parallel for if ((int64_t)s->planes * g->cx * (R1 - R0) * s->Wq > 65536)
   for (int pc = 0; pc < s->planes * g->cx; pc++) {
     int    p = pc / g->cx, c = pc % g->cx, a = p / g->sw, b = p % g->sw, q0, q1;
@@ -188,7 +248,6 @@ static void x_window(const NeopConvGeom *g, const IG *s, const float *x, int R0,
       for (int Q = 0; Q < s->Wq; Q++) {
         if (Q == q0) {
           if (g->sw == 1) memcpy(d + q0, src + q0, sizeof(float) * (size_t)(q1 - q0));
-          else if (g->sw == 2) gather2(q1 - q0, src + 2 * q0, d + q0);
           else
             for (int k = q0; k < q1; k++) d[k] = src[k * g->sw];
           if ((Q = q1) >= s->Wq) break;
@@ -267,11 +326,8 @@ void neop_cpu_conv_ig(const NeopConvGeom *g, float alpha, const float *x, const 
           const float  *src = ct + (size_t)c * N + (size_t)(R - R0) * s.Wq;
           const int64_t o   = ((int64_t)(R / s.Hq) * g->cy + c) * plane + (int64_t)r * g->wo;
           float        *d   = y + o;
-          if (z) {
-            const float *zr = z + o;
-#pragma omp simd
-            for (int q = 0; q < g->wo; q++) d[q] = zr[q] + src[q];
-          } else memcpy(d, src, sizeof(float) * (size_t)g->wo);
+          if (z) add_row(g->wo, z + o, src, d);
+          else memcpy(d, src, sizeof(float) * (size_t)g->wo);
         }
     }
   }
@@ -304,13 +360,14 @@ static void fold_row(const NeopConvGeom *g, const IG *s, int a, const float *cp,
     float       *di = d + b - g->pw;
     const float *zi = zr ? zr + b - g->pw : NULL;
     if (g->sw == 1) {
-      if (zi) {
-#pragma omp simd
-        for (int Q = q0; Q < q1; Q++) di[Q] = zi[Q] + src[Q];
-      } else memcpy(di + q0, src + q0, sizeof(float) * (size_t)(q1 - q0));
+      if (zi) add_row(q1 - q0, zi + q0, src + q0, di + q0);
+      else memcpy(di + q0, src + q0, sizeof(float) * (size_t)(q1 - q0));
     } else
-      for (int Q = q0; Q < q1; Q++)
-        if (Q < qa || Q >= qb) di[Q * g->sw] = (zi ? zi[Q * g->sw] : 0.f) + src[Q];
+      /* the interior columns outside the interleaved range [qa, qb) */
+      for (int Q = q0; Q < q1; Q++) {
+        if (Q == qa && (Q = qb) >= q1) break;
+        di[Q * g->sw] = (zi ? zi[Q * g->sw] : 0.f) + src[Q];
+      }
     /* halo columns: wrapped or mirrored onto interior entries (zr is d then), dropped for zero padding */
     for (int Q = 0; Q < s->Wq; Q++) {
       if (Q == q0 && (Q = q1) >= s->Wq) break;

@@ -89,6 +89,7 @@ static void cpu_resize(int64_t outer, const int *A, const float *src, const int 
 const NeopFieldKernels neop_cpu_field = {
   .linear_act      = neop_cpu_field_linear_act,
   .linear_backward = neop_cpu_field_linear_backward,
+  .add_linear_act  = neop_cpu_field_add_linear_act,
   .mlp_forward     = neop_cpu_field_mlp_forward,
   .mlp_backward    = neop_cpu_field_mlp_backward,
   .resize          = cpu_resize,

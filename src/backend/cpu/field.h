@@ -8,6 +8,8 @@
 void neop_cpu_field_act_rows(int C, int64_t n, int64_t ld, const float *b, NeopUnaryKind act, float *z, float *y, float *d);
 PetscErrorCode neop_cpu_field_linear_act(int N, int cin, int cout, int64_t P, const float *W, const float *x, float beta, const float *b,
                                    NeopUnaryKind act, float *z, float *y, float *dact);
+PetscErrorCode neop_cpu_field_add_linear_act(int N, int cin, int cout, int64_t P, const float *W, const float *x, const float *z0,
+                                             const float *b, NeopUnaryKind act, float *z, float *y, float *dact);
 PetscErrorCode neop_cpu_field_linear_backward(int N, int cin, int cout, int64_t P, const float *W, const float *x, const float *dact, float *g,
                                               float beta_dx, float *dx, float *dW, float *db);
 PetscErrorCode neop_cpu_field_mlp_forward(int N, int cin, int cmid, int cout, int64_t P, const float *W1, const float *b1, NeopUnaryKind act,

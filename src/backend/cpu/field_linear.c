@@ -15,6 +15,7 @@
 #include "backend/cpu/field.h"
 #include <cblas.h>
 #include <omp.h>
+#include <string.h>
 
 #define CHUNK_FLOATS 131072
 
@@ -49,22 +50,39 @@ static void sum_parts(int n, int64_t size, const float *part, float *dst)
     for (int64_t i = 0; i < size; i++) dst[i] += part[s * size + i];
 }
 
-PetscErrorCode neop_cpu_field_linear_act(int N, int cin, int cout, int64_t P, const float *W, const float *x, float beta, const float *b,
-                                   NeopUnaryKind act, float *z, float *y, float *dact)
+/* z[s] = W x[s] + (z0 ? z0[s] : beta z[s]), then the bias and activation rows, a chunk at a time */
+static void linear_act(int N, int cin, int cout, int64_t P, const float *W, const float *x, const float *z0, float beta, const float *b,
+                       NeopUnaryKind act, float *z, float *y, float *dact)
 {
   int     nt = sample_threads(N), ob = neop_cpu_blas_single(nt);
-  int64_t ch = chunk_points(P, cin + 2 * cout, nt);
+  int64_t ch = chunk_points(P, cin + 2 * cout + (z0 ? cout : 0), nt);
 
-  PetscFunctionBegin;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (nt > 1)
   for (int s = 0; s < N; s++)
     for (int64_t p0 = 0; p0 < P; p0 += ch) {
       int     m = (int)(P - p0 < ch ? P - p0 : ch);
       int64_t o = (int64_t)s * cout * P + p0;
-      gemm(CblasNoTrans, CblasNoTrans, cout, m, cin, W, cin, x + (int64_t)s * cin * P + p0, P, beta, z + o, P);
+      if (z0)
+        for (int c = 0; c < cout; c++) memcpy(z + o + c * P, z0 + o + c * P, sizeof(float) * (size_t)m);
+      gemm(CblasNoTrans, CblasNoTrans, cout, m, cin, W, cin, x + (int64_t)s * cin * P + p0, P, z0 ? 1.f : beta, z + o, P);
       neop_cpu_field_act_rows(cout, m, P, b, act, z + o, y + o, dact ? dact + o : NULL);
     }
   neop_cpu_blas_restore(nt, ob);
+}
+
+PetscErrorCode neop_cpu_field_linear_act(int N, int cin, int cout, int64_t P, const float *W, const float *x, float beta, const float *b,
+                                   NeopUnaryKind act, float *z, float *y, float *dact)
+{
+  PetscFunctionBegin;
+  linear_act(N, cin, cout, P, W, x, NULL, beta, b, act, z, y, dact);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode neop_cpu_field_add_linear_act(int N, int cin, int cout, int64_t P, const float *W, const float *x, const float *z0,
+                                             const float *b, NeopUnaryKind act, float *z, float *y, float *dact)
+{
+  PetscFunctionBegin;
+  linear_act(N, cin, cout, P, W, x, z0, 1.f, b, act, z, y, dact);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
