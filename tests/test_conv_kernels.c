@@ -8,39 +8,9 @@
    take whole tiles), and with z (Y = z + alpha W * X) the output itself, NULL
    and another array. */
 #include "testing.h"
-#include "backend/cpu/conv_cpu.h"
+#include "conv_reference.h"
 #include <math.h>
 #include <omp.h>
-
-/* padded position i - p of an extent n read through the mode, or -1 */
-static int src_index(NeopPadMode mode, int i, int n) { return neop_cpu_pad_source(mode, i, n); }
-
-/* y (n, cy, ho, wo) += alpha conv(x); x (n, cx, h, w) += alpha adjoint(dy); dw += alpha weight grad: direct loops */
-static void reference(const NeopConvGeom *g, double alpha, const float *x, const float *w, const float *dy, double *y, double *dx,
-                      double *dw)
-{
-  for (int s = 0; s < g->n; s++)
-    for (int co = 0; co < g->cy; co++)
-      for (int r = 0; r < g->ho; r++)
-        for (int q = 0; q < g->wo; q++) {
-          size_t iy  = (((size_t)s * g->cy + co) * g->ho + r) * g->wo + q;
-          double acc = 0;
-          for (int ci = 0; ci < g->cx; ci++)
-            for (int i = 0; i < g->kh; i++) {
-              int si = src_index(g->mode, r * g->sh + i - g->ph, g->h);
-              if (si < 0) continue;
-              for (int j = 0; j < g->kw; j++) {
-                int sj = src_index(g->mode, q * g->sw + j - g->pw, g->w);
-                if (sj < 0) continue;
-                size_t ix = (((size_t)s * g->cx + ci) * g->h + si) * g->w + sj, iw = (((size_t)co * g->cx + ci) * g->kh + i) * g->kw + j;
-                acc += (double)w[iw] * x[ix];
-                dx[ix] += alpha * w[iw] * dy[iy];
-                dw[iw] += alpha * (double)dy[iy] * x[ix];
-              }
-            }
-          y[iy] += alpha * acc;
-        }
-}
 
 static void fill(unsigned seed, size_t n, float *v)
 {
@@ -89,7 +59,7 @@ static PetscErrorCode run(NeopConvGeom g)
       for (size_t i = 0; i < ny; i++) ry[i] = zyp ? zyp[i] : 0;
       for (size_t i = 0; i < nx; i++) rdx[i] = zxp ? zxp[i] : 0;
       for (size_t i = 0; i < nw; i++) rdw[i] = dw[i];
-      reference(&g, alpha, x, w, dy, ry, rdx, rdw);
+      neop_test_conv_reference(&g, alpha, x, w, dy, ry, rdx, rdw);
       PetscCall(PetscMalloc1(k->workspace(&g), &work));
       k->conv(&g, alpha, x, w, zyp, y, work);
       k->conv_adjoint(&g, alpha, dy, w, zxp, dx, work);

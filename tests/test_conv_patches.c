@@ -8,36 +8,10 @@
    conv.c gives to this path; finite-difference gradients through NeopOpConv
    (which picks this path) for the encoders' convs. */
 #include "testing.h"
-#include "backend/cpu/conv_cpu.h"
+#include "conv_reference.h"
 #include <neop/nn/conv.h>
 #include <math.h>
 #include <omp.h>
-
-/* y += alpha conv(x); dx += alpha adjoint(dy); dw += alpha weight grad: direct loops */
-static void reference(const NeopConvGeom *g, double alpha, const float *x, const float *w, const float *dy, double *y, double *dx, double *dw)
-{
-  for (int s = 0; s < g->n; s++)
-    for (int co = 0; co < g->cy; co++)
-      for (int r = 0; r < g->ho; r++)
-        for (int q = 0; q < g->wo; q++) {
-          size_t iy  = (((size_t)s * g->cy + co) * g->ho + r) * g->wo + q;
-          double acc = 0;
-          for (int ci = 0; ci < g->cx; ci++)
-            for (int i = 0; i < g->kh; i++) {
-              int si = neop_cpu_pad_source(g->mode, r * g->sh + i - g->ph, g->h);
-              if (si < 0) continue;
-              for (int j = 0; j < g->kw; j++) {
-                int sj = neop_cpu_pad_source(g->mode, q * g->sw + j - g->pw, g->w);
-                if (sj < 0) continue;
-                size_t ix = (((size_t)s * g->cx + ci) * g->h + si) * g->w + sj, iw = (((size_t)co * g->cx + ci) * g->kh + i) * g->kw + j;
-                acc += (double)w[iw] * x[ix];
-                dx[ix] += alpha * w[iw] * dy[iy];
-                dw[iw] += alpha * (double)dy[iy] * x[ix];
-              }
-            }
-          y[iy] += alpha * acc;
-        }
-}
 
 static void check(const char *name, const char *what, size_t n, const float *a, const double *ref)
 {
@@ -112,7 +86,7 @@ static PetscErrorCode run(NeopConvGeom g, PetscBool fit)
       for (size_t i = 0; i < nx; i++) rdx[i] = zk == Z_NULL ? 0 : zx[i];
       NeopTestRandom(6, (int64_t)nw, -1, 1, dw[0]);
       for (size_t i = 0; i < nw; i++) rdw[i] = dw[0][i];
-      reference(&g, 0.7, x, w, dy, ry, rdx, rdw);
+      neop_test_conv_reference(&g, 0.7, x, w, dy, ry, rdx, rdw);
       for (int p = 0; p < 2; p++) PetscCall(run_path(&g, p == 0, (ZKind)zk, x, w, dy, zy, zx, y[p], dx[p], dw[p]));
       check(full, "patches conv vs direct", ny, y[0], ry);
       check(full, "patches adjoint vs direct", nx, dx[0], rdx);

@@ -172,6 +172,14 @@ static void to_channel_major(const NeopConvGeom *g, int ns, const float *y, floa
     for (int64_t co = 0; co < cy; co++) memcpy(yc + (co * ns + s) * P, y + ((int64_t)s * cy + co) * P, sizeof(float) * (size_t)P);
 }
 
+/* the patch matrix (ns P, K) of samples [s0, s0 + ns): the input itself for a whole-image kernel, else gathered into pm */
+static const float *chunk_patches(const NeopConvGeom *g, const float *x, int s0, int ns, float *pm)
+{
+  if (whole_image(g)) return x + (int64_t)s0 * patch_cols(g);
+  gather(g, x, s0, ns, pm);
+  return pm;
+}
+
 void neop_cpu_conv_patches(const NeopConvGeom *g, float alpha, const float *x, const float *w, const float *z, float *y, float *work)
 {
   const int     K = (int)patch_cols(g), P = g->ho * g->wo, cs = chunk(g);
@@ -180,11 +188,9 @@ void neop_cpu_conv_patches(const NeopConvGeom *g, float alpha, const float *x, c
 
   for (int s0 = 0; s0 < g->n; s0 += cs) {
     const int    ns = s0 + cs < g->n ? cs : g->n - s0;
-    const float *a  = pm;
+    const float *a  = chunk_patches(g, x, s0, ns, pm);
     const float *zs = z ? z + s0 * ny : NULL;
     float       *ys = y + s0 * ny;
-    if (whole_image(g)) a = x + (int64_t)s0 * K;
-    else gather(g, x, s0, ns, pm);
     if (P == 1) { /* Y (ns, cy) = alpha Pm (ns, K) W^T (K, cy) */
       if (zs && zs != ys) memcpy(ys, zs, sizeof(float) * (size_t)(ns * ny));
       neop_cpu_sgemm(PETSC_FALSE, PETSC_TRUE, ns, g->cy, K, alpha, a, K, w, K, zs ? 1.f : 0.f, ys, g->cy);
@@ -229,9 +235,7 @@ void neop_cpu_conv_patches_weight_grad(const NeopConvGeom *g, float alpha, const
 
   for (int s0 = 0; s0 < g->n; s0 += cs) {
     const int    ns = s0 + cs < g->n ? cs : g->n - s0;
-    const float *a  = pm;
-    if (whole_image(g)) a = x + (int64_t)s0 * K;
-    else gather(g, x, s0, ns, pm);
+    const float *a  = chunk_patches(g, x, s0, ns, pm);
     if (P == 1) /* dW (cy, K) += alpha dY^T (cy, ns) Pm (ns, K) */
       neop_cpu_sgemm(PETSC_TRUE, PETSC_FALSE, g->cy, K, ns, alpha, dy + s0 * ny, g->cy, a, K, 1.f, dw, K);
     else { /* dW (cy, K) += alpha dYc (cy, ns P) Pm (ns P, K) */
