@@ -1,7 +1,28 @@
-/* The direct convolution loop in double precision that the CPU conv kernel
-   tests (test_conv_kernels.c, test_conv_patches.c) compare against. */
+/* What the CPU conv kernel tests (test_conv_kernels.c, test_conv_patches.c)
+   share: the direct convolution loop in double precision they compare
+   against, the comparison, and the kinds of z (Y = z + alpha W * X). */
 #pragma once
+#include "testing.h"
 #include "backend/cpu/conv_cpu.h"
+#include <math.h>
+
+/* z of the kernels: the output itself (accumulate), NULL (zeros) or another array */
+typedef enum { Z_OUTPUT, Z_NULL, Z_OTHER } ZKind;
+static const char *const znames[] = {"z = output", "z = NULL", "z separate"};
+
+/* a (n) against the double reference, relative to its largest entry */
+static inline void neop_test_conv_check(const char *name, const char *what, size_t n, const float *a, const double *ref)
+{
+  float *r;
+  double m = 0;
+  char   msg[200];
+
+  PetscCallVoid(PetscMalloc1(n, &r));
+  for (size_t i = 0; i < n; i++) r[i] = (float)ref[i], m = PetscMax(m, fabs(ref[i]));
+  PetscCallVoid(PetscSNPrintf(msg, sizeof(msg), "%s: %s", name, what));
+  NeopTestClose(msg, (int64_t)n, a, r, 1e-5, 1e-5 * m);
+  PetscCallVoid(PetscFree(r));
+}
 
 /* y (n, cy, ho, wo) += alpha conv(x); dx (n, cx, h, w) += alpha adjoint(dy); dw (cy, cx, kh, kw) += alpha weight grad */
 static inline void neop_test_conv_reference(const NeopConvGeom *g, double alpha, const float *x, const float *w, const float *dy, double *y,

@@ -17,23 +17,6 @@ static void fill(unsigned seed, size_t n, float *v)
   NeopTestRandom(seed, (int64_t)n, -1, 1, v);
 }
 
-static void check(const char *name, const char *what, size_t n, const float *a, const double *ref)
-{
-  float *r;
-  double m = 0;
-  char   msg[160];
-
-  PetscCallVoid(PetscMalloc1(n, &r));
-  for (size_t i = 0; i < n; i++) r[i] = (float)ref[i], m = PetscMax(m, fabs(ref[i]));
-  PetscCallVoid(PetscSNPrintf(msg, sizeof(msg), "%s: %s", name, what));
-  NeopTestClose(msg, (int64_t)n, a, r, 1e-5, 1e-5 * m);
-  PetscCallVoid(PetscFree(r));
-}
-
-/* z of the kernels: the output itself (accumulate), NULL (zeros) or another array */
-typedef enum { Z_OUTPUT, Z_NULL, Z_OTHER } ZKind;
-static const char *const znames[] = {"z = output", "z = NULL", "z separate"};
-
 static PetscErrorCode run(NeopConvGeom g)
 {
   const NeopConvKernels *k  = &NeopConvKernelsCPU;
@@ -65,9 +48,9 @@ static PetscErrorCode run(NeopConvGeom g)
       k->conv_adjoint(&g, alpha, dy, w, zxp, dx, work);
       k->conv_weight_grad(&g, alpha, x, dy, dw, work);
       PetscCall(PetscFree(work));
-      check(name, "conv", ny, y, ry);
-      check(name, "adjoint", nx, dx, rdx);
-      check(name, "weight grad", nw, dw, rdw);
+      neop_test_conv_check(name, "conv", ny, y, ry);
+      neop_test_conv_check(name, "adjoint", nx, dx, rdx);
+      neop_test_conv_check(name, "weight grad", nw, dw, rdw);
     }
   omp_set_num_threads(1);
   PetscCall(PetscFree6(x, w, dy, y, dx, dw));

@@ -13,22 +13,6 @@
 #include <math.h>
 #include <omp.h>
 
-static void check(const char *name, const char *what, size_t n, const float *a, const double *ref)
-{
-  float *r;
-  double m = 0;
-  char   msg[200];
-
-  PetscCallVoid(PetscMalloc1(n, &r));
-  for (size_t i = 0; i < n; i++) r[i] = (float)ref[i], m = PetscMax(m, fabs(ref[i]));
-  PetscCallVoid(PetscSNPrintf(msg, sizeof(msg), "%s: %s", name, what));
-  NeopTestClose(msg, (int64_t)n, a, r, 1e-5, 1e-5 * m);
-  PetscCallVoid(PetscFree(r));
-}
-
-typedef enum { Z_OUTPUT, Z_NULL, Z_OTHER } ZKind;
-static const char *const znames[] = {"z = output", "z = NULL", "z separate"};
-
 /* y, dx, dw of one path; the outputs start as z (Z_OUTPUT) or as values that must be overwritten */
 static PetscErrorCode run_path(const NeopConvGeom *g, PetscBool patches, ZKind zk, const float *x, const float *w, const float *dy, const float *zy,
                                const float *zx, float *y, float *dx, float *dw)
@@ -88,9 +72,9 @@ static PetscErrorCode run(NeopConvGeom g, PetscBool fit)
       for (size_t i = 0; i < nw; i++) rdw[i] = dw[0][i];
       neop_test_conv_reference(&g, 0.7, x, w, dy, ry, rdx, rdw);
       for (int p = 0; p < 2; p++) PetscCall(run_path(&g, p == 0, (ZKind)zk, x, w, dy, zy, zx, y[p], dx[p], dw[p]));
-      check(full, "patches conv vs direct", ny, y[0], ry);
-      check(full, "patches adjoint vs direct", nx, dx[0], rdx);
-      check(full, "patches weight grad vs direct", nw, dw[0], rdw);
+      neop_test_conv_check(full, "patches conv vs direct", ny, y[0], ry);
+      neop_test_conv_check(full, "patches adjoint vs direct", nx, dx[0], rdx);
+      neop_test_conv_check(full, "patches weight grad vs direct", nw, dw[0], rdw);
       /* the implicit GEMM on the same inputs: both paths give the conv to float rounding */
       PetscCall(PetscSNPrintf(full + strlen(full), sizeof(full) - strlen(full), ", patches vs implicit GEMM"));
       NeopTestClose(full, (int64_t)ny, y[0], y[1], 1e-5, 1e-5);
