@@ -25,7 +25,9 @@ L2 of u over the grid and of a = a_sample (50 draws) against the truth.
 
 With --neop CKPT the model is neop's trained one (no training): its test error on --data
 checks that both sides compute the same u, and --invert runs the reference's inverse
-procedure on neop's decoders."""
+procedure on neop's decoders. With --load or --neop and --data, the test errors of u and
+of a reconstructed from its own latent are printed (how well the decoders represent the
+test set)."""
 import argparse
 import math
 import os
@@ -153,6 +155,11 @@ def train(args, model, dev, gen):
             y = model(ate)
             err = best = ((y - ute).flatten(1).norm(dim=1) / ute.flatten(1).norm(dim=1)).mean().item()
     print(f"final test rel_l2 {err:.6f}  best {best:.6f}", flush=True)
+    with torch.no_grad():  # how well the a decoder represents the test coefficients from their own latents
+        n = ate.shape[0]
+        ar = torch.sigmoid(model.a(model.x, model.enc(ate.reshape(n, -1)))) * (HIGH - LOW) + LOW
+        t = ate.reshape(n, -1)
+        print(f"test rel_l2 of a from its latent (sigmoid mean) {((ar - t).norm(dim=1) / t.norm(dim=1)).mean().item():.6f}", flush=True)
 
 
 def invert(model, path, dev, gen):
@@ -207,11 +214,12 @@ def main():
     model = PiecewiseDGNO().to(dev)
     print(f"torch {torch.__version__}, {args.device}: piecewise DGNO {sum(q.numel() for q in model.parameters())} parameters, "
           f"seed {args.seed}", flush=True)
-    if args.load:
-        model.load_state_dict(torch.load(args.load, map_location=dev))
-    elif args.neop:
-        load_init(args.neop, model.named())
-        if args.data:
+    if args.load or args.neop:
+        if args.load:
+            model.load_state_dict(torch.load(args.load, map_location=dev))
+        else:
+            load_init(args.neop, model.named())
+        if args.data:  # evaluation only
             args.epochs = 0
             train(args, model, dev, gen)
     else:
