@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# DGNO end to end on a tiny smooth Darcy set: neop train with the model's own
-# (physics) loss and no normalisation, neop eval of the checkpoint, observations
+# DGNO end to end on a tiny smooth Darcy set (and a Poisson set): neop train with the
+# model's own (physics) loss and no normalisation, neop eval of the checkpoint, observations
 # made from a data file, neop invert with MALA sampling, and bad input.
 # usage: bash cli_dgno.sh <neop> <source-dir> "<mpiexec command>"
 source "$(dirname "$0")/lib/cli_common.sh" "$@"
@@ -21,6 +21,13 @@ check "observations" sh -c "h5ls '$TMP/o.h5/x_obs' | grep -q '{30, 2}' && h5ls '
 check "invert runs" test $? -eq 0
 check "MAP and posterior fields" sh -c "h5ls '$TMP/r.h5' | grep -q a_std && h5ls '$TMP/r.h5/u_mean' | grep -q '{17, 17}'"
 check "errors reported" grep -q "MAP relative L2 error" "$TMP/inv.log"
+# Poisson: the input is the source f (neop datagen -pde poisson), residuals of -laplace(u) = f
+"$NEOP" datagen -pde poisson -samples 24 -grid 17 -seed 4 -datagen_progress 0 -output "$TMP/pois.h5" > /dev/null
+"$NEOP" train -train "$TMP/pois.h5" $DGNO -dgno_pde poisson -ntrain 20 -ntest 4 -epochs 2 -batch_size 10 -checkpoint "$TMP/cp.h5" > "$TMP/trainp.log" 2>&1
+check "dgno -dgno_pde poisson trains" test $? -eq 0
+check "poisson recorded and viewed" sh -c "h5dump -A '$TMP/cp.h5' | grep -q poisson && grep -q 'f decoder' '$TMP/trainp.log'"
+"$NEOP" eval -checkpoint "$TMP/cp.h5" -test "$TMP/pois.h5" -test_offset 20 -ntest 4 -output "$TMP/pp.h5" > /dev/null 2>&1
+check "eval of the poisson checkpoint" test $? -eq 0
 # the MAP fit lowers its loss, with either latent parameterisation
 for mlp in true false; do
   for n in 3 60; do

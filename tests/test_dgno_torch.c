@@ -1,10 +1,12 @@
 /* MultiONet and DeepONet values, coordinate derivatives and parameter gradients
    of a loss containing du/dx, the weak-form residuals and losses (Darcy primal
-   and mixed, Burgers with test functions in x or in (x, t)), and the supervised
+   and mixed, Burgers with test functions in x or in (x, t), Poisson with a
+   varying source), and the supervised
    MultiONet and DGNO models with the CNN encoder, against PyTorch
    (tests/reference/dgno.py -> tests/fixtures/dgno.h5; du/dx there comes from
    torch.autograd). Tolerance: 1e-4 relative. */
 #include "testing.h"
+#include <math.h>
 #include <neop/nn/onet.h>
 #include <neop/nn/weak_form.h>
 #include <neop/models.h>
@@ -220,6 +222,40 @@ static PetscErrorCode check_burgers(int N, int dim)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* Poisson, f = 1 + x0 sin(pi x1) at the points, top 2 */
+static PetscErrorCode check_poisson(int N)
+{
+  NeopONet     net;
+  NeopTape    *t;
+  NeopWeakForm wf;
+  NeopTensor  *x, *beta, *u, *du, *f, *r, *loss;
+  int          sb[2] = {N, 3}, sf[2], P;
+
+  PetscFunctionBegin;
+  PetscCall(NeopTapeCreate(&t));
+  PetscCall(small_net(&net, NEOP_UNARY_TANH_SIN, NEOP_UNARY_TANH_SIN));
+  PetscCall(load_net(t, &net, "poisson/u"));
+  PetscCall(load(t, "ext/beta", 2, sb, PETSC_FALSE, &beta));
+  PetscCall(NeopWeakFormCreate(2, 0.05, 3, 5, &wf));
+  PetscCall(set_centres(wf, "poisson/centres", 6));
+  PetscCall(NeopWeakFormGetPoints(wf, NULL, NULL, &x, NULL));
+  P     = x->shape[0];
+  sf[0] = N, sf[1] = P;
+  PetscCall(NeopTapeTensor(t, 2, sf, &f));
+  for (int n = 0; n < N; n++)
+    for (int p = 0; p < P; p++) f->data[n * P + p] = (float)(1.0 + x->data[2 * p] * sin(PETSC_PI * x->data[2 * p + 1]));
+  PetscCall(NeopONetEvaluate(&net, t, x, beta, &u, &du));
+  PetscCall(NeopWeakFormPoissonResidual(wf, t, f, du, &r));
+  PetscCall(NeopWeakFormLoss(wf, t, r, 2, N, &loss));
+  PetscCall(NeopTapeBackward(t, loss));
+  PetscCall(compare("poisson/res", r->size, r->data));
+  PetscCall(compare("poisson/loss", 1, loss->data));
+  PetscCall(compare_grads(&net, "poisson/u", PETSC_FALSE));
+  PetscCall(NeopWeakFormDestroy(&wf));
+  PetscCall(NeopTapeDestroy(&t));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 static PetscErrorCode model_fn(void *ctx, NeopTape *t, NeopTensor *x, NeopTensor **y) { return NeopModelForward((NeopModel)ctx, t, x, y); }
 
 /* a model built from options, against its PyTorch case */
@@ -330,6 +366,7 @@ int main(int argc, char **argv)
   PetscCall(check_mixed(N));
   PetscCall(check_burgers(N, 1));
   PetscCall(check_burgers(N, 2));
+  PetscCall(check_poisson(N));
   {
     const char *const kv[][2] = {{"-model", "multionet"},           {"-multionet_sensors", "9"},         {"-multionet_enc", "cnn"},
                                  {"-multionet_enc_channels", "4,6"}, {"-multionet_enc_kernel", "3"},      {"-multionet_enc_stride", "2"},

@@ -15,6 +15,9 @@
    -dgno_form mixed: the reference's mixed form for Darcy (piecewise example): flux
    networks s_j(x) (MultiONets beta -> s_j, -dgno_s_*), residuals |s - a grad u|^2 and
    s . grad v - f v (neop/nn/weak_form.h).
+   -dgno_pde poisson: -laplace(u) = f, the input being the source f (neop datagen -pde
+   poisson); the a decoder reconstructs f and the residuals are mean_q grad u . grad v -
+   mean_q f v with f at the points interpolated from the input (inversion: decoded).
    -dgno_pde burgers: u(x, t) on [0,1] x [0,T] from u0 = a (1-D data, u the trajectory
    at t_i = T (i+1)/nt as neop datagen -pde burgers writes it), trunk input (x, t),
    hard factor sin(pi x), loss w_data * mean_n ||u(., 0) - a||_2 + w_pde * weak
@@ -36,8 +39,8 @@
 
 typedef enum { ENC_MLP, ENC_TRANSFORMER, ENC_CNN } EncKind;
 static const char *const enc_kinds[] = {"mlp", "transformer", "cnn", "EncKind", "ENC_", NULL};
-typedef enum { PDE_DARCY, PDE_BURGERS } PdeKind;
-static const char *const pde_kinds[] = {"darcy", "burgers", "PdeKind", "PDE_", NULL};
+typedef enum { PDE_DARCY, PDE_BURGERS, PDE_POISSON } PdeKind;
+static const char *const pde_kinds[] = {"darcy", "burgers", "poisson", "PdeKind", "PDE_", NULL};
 typedef enum { FORM_PRIMAL, FORM_MIXED } FormKind;
 static const char *const form_kinds[] = {"primal", "mixed", "FormKind", "FORM_", NULL};
 typedef enum { TEST_SPACE, TEST_SPACETIME } TestKind;
@@ -122,7 +125,7 @@ static PetscErrorCode dgno_setfromoptions(NeopModel m, PetscOptionItems *PetscOp
   PetscCall(PetscOptionsInt("-topk", "largest squared residuals per sample added to the loss (0: none)", NULL, topk, &topk, NULL));
   PetscCall(PetscOptionsReal("-f", "constant source f of -div(a grad u) = f", NULL, d->f, &d->f, NULL));
   PetscCall(NeopONetSetFromOptions(&d->u, m, PetscOptionsObject, "u_"));
-  if (pde == (PetscEnum)PDE_DARCY) PetscCall(NeopONetSetFromOptions(&d->a, m, PetscOptionsObject, "a_"));
+  if (pde != (PetscEnum)PDE_BURGERS) PetscCall(NeopONetSetFromOptions(&d->a, m, PetscOptionsObject, "a_"));
   if (pde == (PetscEnum)PDE_DARCY && form == (PetscEnum)FORM_MIXED) PetscCall(NeopONetSetFromOptions(&d->s[0], m, PetscOptionsObject, "s_"));
   PetscOptionsHeadEnd();
   PetscCheck(d->nu >= 0 && d->T > 0, m->comm, PETSC_ERR_ARG_OUTOFRANGE, "-dgno_nu %g, -dgno_T %g: need nu >= 0, T > 0", d->nu, d->T);
@@ -197,7 +200,7 @@ static PetscErrorCode dgno_setup(NeopModel m)
   char  name[64];
 
   PetscFunctionBegin;
-  if (d->pde == PDE_DARCY)
+  if (d->pde != PDE_BURGERS)
     PetscCheck(m->out_channels == 1, m->comm, PETSC_ERR_SUP, "dgno: one output channel (u), the data has %d", m->out_channels);
   else
     PetscCheck(m->dim == 1, m->comm, PETSC_ERR_SUP, "dgno -dgno_pde burgers: 1-D data (u0 -> the trajectory u(x, t_i)), the data is %d-D", m->dim);
@@ -397,7 +400,7 @@ PetscErrorCode NeopDgnoDecode(NeopModel m, NeopTape *t, NeopTensor *beta, NeopTe
   }
   if (a) {
     NeopTensor *z;
-    PetscCheck(d->pde == PDE_DARCY, PETSC_COMM_SELF, PETSC_ERR_SUP, "dgno -dgno_pde %s has no a decoder", pde_kinds[d->pde]);
+    PetscCheck(d->pde != PDE_BURGERS, PETSC_COMM_SELF, PETSC_ERR_SUP, "dgno -dgno_pde %s has no a decoder", pde_kinds[d->pde]);
     PetscCall(NeopONetEvaluate(&d->a, t, x, beta, &z, NULL));
     if (d->lik == LIK_GAUSSIAN) *a = z;
     else {
@@ -466,6 +469,10 @@ static PetscErrorCode dgno_residuals(NeopModel m, NeopTape *t, NeopTensor *beta,
     PetscCall(NeopOpGridInterp(t, agrid, x, d->a_nearest, &a3)); /* (N, 1, P) */
     PetscCall(NeopOpReshape(t, a3, 2, shape, &a));
   } else PetscCall(NeopDgnoDecode(m, t, beta, x, &u, &du, &a));
+  if (d->pde == PDE_POISSON) { /* the input (or decoded) field is the source f; a = 1 */
+    PetscCall(NeopWeakFormPoissonResidual(d->wf, t, a, du, r));
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
   if (d->form == FORM_MIXED) {
     NeopTensor *sj[3], *s, *q;
     int         shape[3] = {du->shape[0], 1, du->shape[2]};
@@ -581,11 +588,12 @@ static PetscErrorCode dgno_view(NeopModel m, PetscViewer viewer)
 
   PetscFunctionBegin;
   PetscCall(PetscViewerASCIIPrintf(viewer, "DGNO: %s (%s), latent %d, %s encoder, a likelihood %s, weak form R = %g, %d centres, top-%d, w_data %g, w_pde %g\n",
-                                   pde_kinds[d->pde], d->pde == PDE_DARCY ? form_kinds[d->form] : test_kinds[d->test], d->latent,
+                                   pde_kinds[d->pde], d->pde == PDE_DARCY ? form_kinds[d->form] : d->pde == PDE_POISSON ? "primal" : test_kinds[d->test], d->latent,
                                    enc_kinds[d->enc], lik_kinds[d->lik], d->radius, d->ncentres, d->topk, d->w_data, d->w_pde));
   if (d->enc == ENC_CNN) PetscCall(NeopCNNEncoderView(&d->cnn, "encoder", viewer));
   PetscCall(NeopONetView(&d->u, "u decoder", viewer));
   if (d->pde == PDE_DARCY) PetscCall(NeopONetView(&d->a, "a decoder", viewer));
+  if (d->pde == PDE_POISSON) PetscCall(NeopONetView(&d->a, "f decoder", viewer));
   if (d->pde == PDE_DARCY && d->form == FORM_MIXED)
     for (int j = 0; j < m->dim; j++) PetscCall(NeopONetView(&d->s[j], "flux decoder", viewer));
   if (d->tr) PetscCall(NeopTransformerView(d->tr, viewer));

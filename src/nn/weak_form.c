@@ -253,6 +253,31 @@ PetscErrorCode NeopWeakFormDarcyResidual(NeopWeakForm wf, NeopTape *t, NeopTenso
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+PetscErrorCode NeopWeakFormPoissonResidual(NeopWeakForm wf, NeopTape *t, NeopTensor *f, NeopTensor *du, NeopTensor **r)
+{
+  NeopTensor *f3, *fv, *rhs, *left, *vq;
+  int         N = du->shape[0], P = wf->nc * wf->Q, s3[3] = {N, wf->nc, wf->Q}, last = 2;
+  float      *v;
+  char        bf[96], bd[96];
+
+  PetscFunctionBegin;
+  PetscCheck(f->size == (int64_t)N * P && du->ndim == 3 && du->shape[1] == wf->dim && du->shape[2] == P, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ,
+             "weak form (Poisson): f %s and du %s must be (N, %d) and (N, %d, %d)", NeopTensorShapeString(f, bf, sizeof(bf)),
+             NeopTensorShapeString(du, bd, sizeof(bd)), P, wf->dim, P);
+  PetscCall(NeopWeakFormFlux(wf, t, du, &left)); /* a = 1: the flux is grad u */
+  /* mean_q f v: v(z_q) / Q (Q), broadcast over (N, nc, Q) */
+  PetscCall(NeopTapeTensor(t, 1, &wf->Q, &vq));
+  PetscCall(PetscMalloc1(wf->Q, &v));
+  for (int q = 0; q < wf->Q; q++) v[q] = (float)(wf->v[q] / wf->Q);
+  PetscCall(NeopBackendGet()->from_host(vq->data, v, sizeof(float) * (size_t)wf->Q));
+  PetscCall(PetscFree(v));
+  PetscCall(NeopOpReshape(t, f, 3, s3, &f3));
+  PetscCall(NeopOpMul(t, f3, vq, &fv));
+  PetscCall(NeopOpSumDims(t, fv, 1, &last, PETSC_FALSE, &rhs)); /* (N, nc) */
+  PetscCall(NeopOpSub(t, left, rhs, r));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 PetscErrorCode NeopWeakFormLoss(NeopWeakForm wf, NeopTape *t, NeopTensor *r, int topk, int nglobal, NeopTensor **loss)
 {
   NeopTensor *nrm, *s, *mean;

@@ -265,7 +265,7 @@ def net_grads(data, net, prefix):
 
 
 def ext_cases(data):
-    """Mixed Darcy and Burgers weak residuals (float64 here, compared in float32)."""
+    """Mixed Darcy, Burgers and Poisson weak residuals (float64 here, compared in float32)."""
     torch.manual_seed(2)
     rng = np.random.default_rng(2)
     N, R, nc = 2, 0.05, 3
@@ -319,6 +319,24 @@ def ext_cases(data):
         data[g + "/centres"] = torch.tensor(c)
         data[g + "/res"], data[g + "/loss"] = r.detach(), loss.detach().reshape(1)
         net_grads(data, net, g)
+    # Poisson, f(x) = 1 + x0 sin(pi x1) at the points: r = mean_q du . dv / R - mean_q f v, loss mean ||r_n|| + top-2 of r^2
+    net = ONet(2, 3, 6, 4, 3, "tanh_sin", "tanh_sin").double()
+    z = quad(5)
+    Q = z.shape[0]
+    v, dv = wendland(z, 2)
+    c = rng.uniform(R, 1 - R, (nc, 2)).astype(np.float32).astype(np.float64)
+    pts = torch.tensor((c[:, None, :] + R * z[None]).reshape(-1, 2)).float().double()
+    xb = pts[None].expand(N, -1, -1).clone().requires_grad_(True)
+    u = net.batched(xb, beta)
+    du = torch.autograd.grad(u.sum(), xb, create_graph=True)[0]  # (N, P, 2)
+    f = (1 + pts[:, 0] * torch.sin(math.pi * pts[:, 1]))[None]  # (1, P)
+    left = (du.reshape(N, nc, Q, 2) * torch.tensor(dv / R)[None, None]).sum(-1).mean(-1)
+    r = left - (f * torch.tensor(v).repeat(nc)[None]).reshape(1, nc, Q).mean(-1)
+    loss = r.norm(dim=1).mean() + torch.topk(r * r, 2, dim=1)[0].sum()
+    loss.backward()
+    data["poisson/centres"] = torch.tensor(c)
+    data["poisson/res"], data["poisson/loss"] = r.detach(), loss.detach().reshape(1)
+    net_grads(data, net, "poisson/u")
 
 
 def ext_write(h):

@@ -49,6 +49,9 @@ PetscErrorCode NeopWeakFormFlux(NeopWeakForm wf, NeopTape *t, NeopTensor *F, Neo
 PetscErrorCode NeopWeakFormSource(NeopWeakForm wf, NeopTape *t, NeopTensor *s, NeopTensor **y);
 /* Darcy primal residual: a (N, P) at the points, du (N, dim, P), constant source f -> r (N, ncentres). */
 PetscErrorCode NeopWeakFormDarcyResidual(NeopWeakForm wf, NeopTape *t, NeopTensor *a, NeopTensor *du, double f, NeopTensor **r);
+/* Poisson -laplace(u) = f with f varying in space: r (N, nc) = mean_q grad u . grad v - mean_q f(x_q) v(z_q),
+   f (N, nc Q) at the points, du (N, d, nc Q) */
+PetscErrorCode NeopWeakFormPoissonResidual(NeopWeakForm wf, NeopTape *t, NeopTensor *f, NeopTensor *du, NeopTensor **r);
 /* (1/nglobal) sum_n ||r_n||_2 + sum_n topk_n(r^2) (topk = 0: no emphasis term). */
 PetscErrorCode NeopWeakFormLoss(NeopWeakForm wf, NeopTape *t, NeopTensor *r, int topk, int nglobal, NeopTensor **loss);
 /* Darcy mixed form: a (N, P), du and the flux network's s (N, dim, P) -> r1, r2 (N, ncentres) as above. */
