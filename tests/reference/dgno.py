@@ -225,7 +225,7 @@ class DGNO(torch.nn.Module):
         du = torch.autograd.grad(u.sum(), xb, create_graph=True)[0]  # (N, nc Q, 2)
         left = ((ab[..., None] * du).reshape(N, nc, Q, 2) * self.dv[None, None]).sum(-1).mean(-1)
         r = left - self.f * self.v.mean()
-        pde = r.norm(dim=1).mean() + torch.topk(r * r, self.topk, dim=1)[0].sum()
+        pde = weak_loss(r, self.topk)
         return self.w_data * loss_a + self.w_pde * pde, loss_a, pde
 
 
@@ -264,6 +264,24 @@ def net_grads(data, net, prefix):
     data[f"{prefix}/bias_grad"] = net.bias.grad if net.bias.grad is not None else torch.zeros(1)
 
 
+def centred_points(rng, nc, R, z):
+    """Centres (nc, 2) drawn in [R, 1-R]^2 (float32 values) and the points c + R z (nc Q, 2)."""
+    c = rng.uniform(R, 1 - R, (nc, 2)).astype(np.float32).astype(np.float64)
+    return c, torch.tensor((c[:, None, :] + R * z[None]).reshape(-1, 2)).float().double()
+
+
+def u_and_grad(net, pts, beta):
+    """u (N, P) of the batched net at the points repeated per sample, and du/dx (N, P, 2) by autograd."""
+    xb = pts[None].expand(beta.shape[0], -1, -1).clone().requires_grad_(True)
+    u = net.batched(xb, beta)
+    return u, torch.autograd.grad(u.sum(), xb, create_graph=True)[0]
+
+
+def weak_loss(r, k):
+    """mean_n ||r_n|| + the k largest r^2 per sample, summed (NeopWeakFormLoss)."""
+    return r.norm(dim=1).mean() + torch.topk(r * r, k, dim=1)[0].sum()
+
+
 def ext_cases(data):
     """Mixed Darcy, Burgers and Poisson weak residuals (float64 here, compared in float32)."""
     torch.manual_seed(2)
@@ -276,11 +294,8 @@ def ext_cases(data):
     z = quad(5)
     Q = z.shape[0]
     v, dv = wendland(z, 2)
-    centres = rng.uniform(R, 1 - R, (nc, 2)).astype(np.float32).astype(np.float64)
-    pts = torch.tensor((centres[:, None, :] + R * z[None]).reshape(-1, 2)).float().double()
-    xb = pts[None].expand(N, -1, -1).clone().requires_grad_(True)
-    u = nets["u"].batched(xb, beta)
-    du = torch.autograd.grad(u.sum(), xb, create_graph=True)[0]  # (N, P, 2)
+    centres, pts = centred_points(rng, nc, R, z)
+    u, du = u_and_grad(nets["u"], pts, beta)  # (N, P), (N, P, 2)
     sflux = torch.stack([nets["s1"](pts, beta), nets["s2"](pts, beta)], -1)  # (N, P, 2)
     a = (1 + pts[:, 0] * pts[:, 1])[None, :, None]
     r1 = ((sflux - a * du) ** 2).sum(-1).reshape(N, nc, Q).mean(-1)
@@ -307,13 +322,11 @@ def ext_cases(data):
         else:
             pts = (c[:, None, :] + R * z[None]).reshape(-1, 2)
         pts = torch.tensor(pts).float().double()
-        xb = pts[None].expand(N, -1, -1).clone().requires_grad_(True)
-        u = net.batched(xb, beta)
-        du = torch.autograd.grad(u.sum(), xb, create_graph=True)[0]  # (N, P, 2)
+        u, du = u_and_grad(net, pts, beta)  # (N, P), (N, P, 2)
         ux, ut = du[..., 0], du[..., 1]
         term = (ut + u * ux) * torch.tensor(v).repeat(nc)[None] + nu * ux * torch.tensor(dv[:, 0] / R).repeat(nc)[None]
         r = term.reshape(N, nc, Q).mean(-1)
-        loss = r.norm(dim=1).mean() + torch.topk(r * r, topk, dim=1)[0].sum()
+        loss = weak_loss(r, topk)
         loss.backward()
         g = "burgers_" + mode
         data[g + "/centres"] = torch.tensor(c)
@@ -324,15 +337,12 @@ def ext_cases(data):
     z = quad(5)
     Q = z.shape[0]
     v, dv = wendland(z, 2)
-    c = rng.uniform(R, 1 - R, (nc, 2)).astype(np.float32).astype(np.float64)
-    pts = torch.tensor((c[:, None, :] + R * z[None]).reshape(-1, 2)).float().double()
-    xb = pts[None].expand(N, -1, -1).clone().requires_grad_(True)
-    u = net.batched(xb, beta)
-    du = torch.autograd.grad(u.sum(), xb, create_graph=True)[0]  # (N, P, 2)
+    c, pts = centred_points(rng, nc, R, z)
+    _, du = u_and_grad(net, pts, beta)
     f = (1 + pts[:, 0] * torch.sin(math.pi * pts[:, 1]))[None]  # (1, P)
     left = (du.reshape(N, nc, Q, 2) * torch.tensor(dv / R)[None, None]).sum(-1).mean(-1)
     r = left - (f * torch.tensor(v).repeat(nc)[None]).reshape(1, nc, Q).mean(-1)
-    loss = r.norm(dim=1).mean() + torch.topk(r * r, 2, dim=1)[0].sum()
+    loss = weak_loss(r, 2)
     loss.backward()
     data["poisson/centres"] = torch.tensor(c)
     data["poisson/res"], data["poisson/loss"] = r.detach(), loss.detach().reshape(1)
