@@ -49,10 +49,13 @@ PetscBool neop_cpu_conv_patches_fit(const NeopConvGeom *g)
   return (g->sh > 1 || g->sw > 1) && g->kh <= NEOP_PATCH_MAX_KH && 10 * Hq * Wq >= 13 * (int64_t)g->ho * g->wo;
 }
 
+/* floats of the patch matrix pm (chunk P, K) at the start of the workspace; none for a whole-image kernel */
+static size_t patch_floats(const NeopConvGeom *g) { return whole_image(g) ? 0 : (size_t)chunk(g) * g->ho * g->wo * (size_t)patch_cols(g); }
+
+/* the workspace: pm, then the channel-major chunk output yc (cy, chunk P) */
 size_t neop_cpu_conv_patches_workspace(const NeopConvGeom *g)
 {
-  size_t rows = (size_t)chunk(g) * g->ho * g->wo;
-  return (whole_image(g) ? 0 : rows * (size_t)patch_cols(g)) + rows * (size_t)g->cy + 16;
+  return patch_floats(g) + (size_t)chunk(g) * g->ho * g->wo * (size_t)g->cy + 16;
 }
 
 /* d[0, n) = s[0, n), and d[0, n) += s[0, n): the encoders' kernel widths as constant sizes (inlined moves) */
@@ -184,7 +187,7 @@ void neop_cpu_conv_patches(const NeopConvGeom *g, float alpha, const float *x, c
 {
   const int     K = (int)patch_cols(g), P = g->ho * g->wo, cs = chunk(g);
   const int64_t ny = (int64_t)g->cy * P;
-  float        *pm = work, *yc = work + (whole_image(g) ? 0 : (size_t)cs * P * K);
+  float        *pm = work, *yc = work + patch_floats(g);
 
   for (int s0 = 0; s0 < g->n; s0 += cs) {
     const int    ns = s0 + cs < g->n ? cs : g->n - s0;
@@ -207,7 +210,7 @@ void neop_cpu_conv_patches_adjoint(const NeopConvGeom *g, float alpha, const flo
 {
   const int     K = (int)patch_cols(g), P = g->ho * g->wo, cs = chunk(g);
   const int64_t ny = (int64_t)g->cy * P, nx = (int64_t)g->cx * g->h * g->w;
-  float        *pm = work, *yc = work + (whole_image(g) ? 0 : (size_t)cs * P * K);
+  float        *pm = work, *yc = work + patch_floats(g);
 
   if (z != x) {
     if (z) memcpy(x, z, sizeof(float) * (size_t)(g->n * nx));
@@ -231,7 +234,7 @@ void neop_cpu_conv_patches_weight_grad(const NeopConvGeom *g, float alpha, const
 {
   const int     K = (int)patch_cols(g), P = g->ho * g->wo, cs = chunk(g);
   const int64_t ny = (int64_t)g->cy * P;
-  float        *pm = work, *yc = work + (whole_image(g) ? 0 : (size_t)cs * P * K);
+  float        *pm = work, *yc = work + patch_floats(g);
 
   for (int s0 = 0; s0 < g->n; s0 += cs) {
     const int    ns = s0 + cs < g->n ? cs : g->n - s0;
